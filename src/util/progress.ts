@@ -1,0 +1,76 @@
+/**
+ * Progress for long work: count, rate and time left on stderr.
+ * On a terminal the line redraws in place; otherwise a line is printed at most every `intervalMs`.
+ * Silent when CAPMIN_QUIET=1 (tests) or `quiet` is set.
+ */
+export class Progress {
+  private done = 0;
+  private readonly start = Date.now();
+  private lastPrint = 0;
+  private readonly tty: boolean;
+  private readonly quiet: boolean;
+
+  constructor(
+    private readonly label: string,
+    private total: number,
+    private readonly unit = 'items',
+    opts: { quiet?: boolean; intervalMs?: number; stream?: NodeJS.WriteStream } = {},
+  ) {
+    this.stream = opts.stream ?? process.stderr;
+    this.tty = Boolean(this.stream.isTTY);
+    this.quiet = opts.quiet ?? process.env.CAPMIN_QUIET === '1';
+    this.intervalMs = opts.intervalMs ?? (this.tty ? 200 : 5000);
+  }
+
+  private readonly stream: NodeJS.WriteStream;
+  private readonly intervalMs: number;
+
+  /** Add `n` finished items (and optionally a status text) and redraw if due. */
+  tick(n = 1, status = ''): void {
+    this.done += n;
+    const now = Date.now();
+    if (now - this.lastPrint >= this.intervalMs || this.done >= this.total) {
+      this.lastPrint = now;
+      this.print(status);
+    }
+  }
+
+  /** Change the total (e.g. when cached work is discovered). */
+  setTotal(total: number): void {
+    this.total = total;
+  }
+
+  /** Final line. */
+  finish(status = ''): void {
+    this.print(status, true);
+  }
+
+  /** Seconds since start. */
+  elapsed(): number {
+    return (Date.now() - this.start) / 1000;
+  }
+
+  line(status = ''): string {
+    const el = this.elapsed();
+    const rate = el > 0 ? this.done / el : 0;
+    const left = rate > 0 ? (this.total - this.done) / rate : NaN;
+    const pct = this.total > 0 ? ((100 * this.done) / this.total).toFixed(1) : '100.0';
+    return `${this.label} ${this.done}/${this.total} (${pct}%) ${rate.toFixed(rate < 10 ? 2 : 1)} ${this.unit}/s, ${fmtDuration(el)} elapsed, ${Number.isFinite(left) ? fmtDuration(left) : '?'} left${status ? '  ' + status : ''}`;
+  }
+
+  private print(status: string, final = false): void {
+    if (this.quiet) return;
+    const text = this.line(status);
+    if (this.tty) this.stream.write(`\r\x1b[K${text}${final ? '\n' : ''}`);
+    else this.stream.write(text + '\n');
+  }
+}
+
+/** `1h02m`, `3m05s`, `12.3s`. */
+export function fmtDuration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
