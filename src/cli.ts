@@ -50,11 +50,9 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`capmin ${cmd}: ${err.message}\n`);
       return err.exitCode;
     }
-    if (err && typeof err === 'object' && 'code' in err && (err as { code: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      process.stderr.write(`capmin ${cmd}: ${(err as Error).message.split('\n')[0]}\n`);
-      return 2;
-    }
-    if (err && typeof err === 'object' && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
+    const code = err instanceof Error && 'code' in err ? String((err as Error & { code: unknown }).code) : '';
+    if (code.startsWith('ERR_PARSE_ARGS')) {
+      // node:util parseArgs: unknown option, missing value, unexpected positional.
       process.stderr.write(`capmin ${cmd}: ${(err as Error).message.split('\n')[0]}\n`);
       return 2;
     }

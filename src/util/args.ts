@@ -15,7 +15,7 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
     strict: true,
     allowPositionals: true,
   });
-  if (parsed.values.help) {
+  if ((parsed.values as Record<string, unknown>).help) {
     process.stdout.write(help.trimEnd() + '\n');
     return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals, help: true };
   }

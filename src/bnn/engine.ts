@@ -1,0 +1,383 @@
+/**
+ * The bit-packed BNN engine: one image at a time through a compiled `BnnModel`.
+ *
+ * Semantics (these decide every number capmin reports; see docs/bnn.md):
+ * - The first conv/linear layer takes the real-valued image with ±1 weights, in float64, without errors.
+ * - Every other conv/linear layer runs on the analog array: its dot product's reduction axis, in im2col order
+ *   (C_in, kh, kw) for convs and flatten order (C, H, W) for linears, is cut into chunks of `a` cells
+ *   (the paper's sub-MACs, Fig. 7). Cells fed by zero padding are inactive (never conduct); the last chunk may
+ *   be short. Level m = # active cells with weight ≠ input (0..a); a read level m' contributes n_active − 2·m'.
+ * - Clipping (Eq. 4) maps m outside [lo, hi] to the nearest bound; then, with a P_map, the read level is drawn
+ *   from the P_map row of the clipped level — one draw per chunk per image from a generator seeded by
+ *   (seed, run, image index) through util/rng.ts, so results do not depend on how images are split over threads.
+ * - maxpool (floor) → BN (y = (x − mean)/sqrt(var + eps)·gamma + beta, float64) → sign (+1 for y > 0, else −1).
+ * - The prediction is the first index of the largest logit.
+ */
+import { Rng } from '../util/rng.js';
+import type { BnnModel, ConvOp, LinearOp, Op } from './arch.js';
+import { kernelExact, kernelHist, kernelLut, kernelSampleDirect, kernelSampleThinned, Sampler, type KernelArgs } from './kernels.js';
+import { levelTables, type LevelTables, type PMap } from './pmap.js';
+
+/** Error setting of the analog array. */
+export interface ArrayConfig {
+  /** Cells per array (chunk size), 1..32; default 32. */
+  a?: number;
+  /** P_map realisation: 'auto' (thinned when every row keeps its mode with probability ≥ 0.8), 'direct', 'thinned'. */
+  sampling?: 'auto' | 'direct' | 'thinned';
+  /** CapMin clipping bounds [lo, hi] on the level m (Eq. 4). */
+  clip?: readonly [number, number];
+  /** P_map indexed by level m ((a+1)×(a+1)); applied after clipping. */
+  pMap?: PMap;
+}
+
+interface ArrayStage {
+  op: ConvOp | LinearOp;
+  layer: number;
+  P: number;
+  O: number;
+  nC: number;
+  /** conv: source index of every (position, chunk, bit) cell, −1 = inactive; null for linear */
+  gidx: Int32Array | null;
+  /** linear: number of cells in each chunk */
+  chunkLen: Int32Array;
+  M: Int32Array;
+  nAct: Int32Array;
+  W: Int32Array;
+  X: Int32Array;
+  args: KernelArgs;
+}
+
+/** Sub-MACs (chunks) per image for a model at array size a: Σ over array layers of α·δ·⌈β/a⌉. */
+export function subMacsPerImage(model: BnnModel, a = 32): number {
+  return model.arrayLayers.reduce((s, l) => s + l.alpha * l.positions * Math.ceil(l.beta / a), 0);
+}
+
+/** Single-threaded engine for one model and one array configuration. */
+export class Engine {
+  readonly a: number;
+  readonly tables: LevelTables;
+  private readonly slots: Float64Array[];
+  private readonly stages: Map<number, ArrayStage> = new Map();
+  /** mode: 0 exact, 1 lut, 2 sample */
+  private readonly mode: 0 | 1 | 2;
+  readonly sampler: Sampler | null;
+
+  constructor(
+    readonly model: BnnModel,
+    cfg: ArrayConfig = {},
+  ) {
+    const a = cfg.a ?? 32;
+    if (!Number.isInteger(a) || a < 1 || a > 32) throw new RangeError(`array size a = ${a} must be an integer 1..32 for the bit-packed engine`);
+    this.a = a;
+    this.tables = levelTables(a, cfg.clip, cfg.pMap);
+    const t = this.tables;
+    this.mode = t.sampled ? 2 : t.exact ? 0 : 1;
+    const thinned = cfg.sampling === 'thinned' || ((cfg.sampling ?? 'auto') === 'auto' && t.qMax <= 0.2);
+    this.sampler = t.sampled
+      ? new Sampler(a + 1, t.base, t.det, t.thr, t.alias, t.accept, t.devThr, t.devAlias, t.qMax, thinned)
+      : null;
+    const sizes = new Array<number>(model.nSlots).fill(0);
+    sizes[0] = model.input.c * model.input.h * model.input.w;
+    for (const op of model.ops) sizes[op.dst] = outSize(op);
+    this.slots = sizes.map((n) => new Float64Array(n));
+    model.arrayLayers.forEach((l, i) => {
+      const op = model.ops[l.opIndex] as ConvOp | LinearOp;
+      const st = compileStage(op, i, a);
+      st.args.out = this.slots[op.dst]!;
+      this.stages.set(l.opIndex, st);
+    });
+  }
+
+  /** Level-histogram bins per array layer for `forward(..., hist)`. */
+  newHist(): Float64Array[] {
+    return this.model.arrayLayers.map(() => new Float64Array(this.a + 1));
+  }
+
+  /**
+   * Forward one image (C·H·W values). `imageIndex`, `run` and `seed` address the random stream when a
+   * P_map is sampled; `hist` (one array of a+1 bins per array layer) collects F_MAC (error-free levels m).
+   * Returns the logits (a view that the next call overwrites).
+   */
+  forward(image: ArrayLike<number>, imageIndex = 0, run = 0, seed = 0, hist?: Float64Array[]): Float64Array {
+    const s0 = this.slots[0]!;
+    for (let i = 0; i < s0.length; i++) s0[i] = image[i]!;
+    if (this.sampler) {
+      const g = new Rng(seed, run, imageIndex);
+      this.sampler.seed([g.nextU32(), g.nextU32(), g.nextU32(), g.nextU32()]);
+    }
+    const ops = this.model.ops;
+    for (let i = 0; i < ops.length; i++) this.run(ops[i]!, i, hist);
+    return this.slots[this.model.outSlot]!;
+  }
+
+  /** Forward and return the predicted class (first index of the largest logit). */
+  predict(image: ArrayLike<number>, imageIndex = 0, run = 0, seed = 0, hist?: Float64Array[]): number {
+    return argmax(this.forward(image, imageIndex, run, seed, hist));
+  }
+
+  /** Value of a slot after the last forward (for tests and calibration). */
+  slot(i: number): Float64Array {
+    return this.slots[i]!;
+  }
+
+  /** Run ops[0..upto) only (calibration of random models). */
+  forwardPartial(image: ArrayLike<number>, upto: number): void {
+    const s0 = this.slots[0]!;
+    for (let i = 0; i < s0.length; i++) s0[i] = image[i]!;
+    for (let i = 0; i < upto; i++) this.run(this.model.ops[i]!, i, undefined);
+  }
+
+  private run(op: Op, index: number, hist: Float64Array[] | undefined): void {
+    const S = this.slots;
+    switch (op.op) {
+      case 'conv':
+      case 'linear': {
+        const st = this.stages.get(index);
+        if (!st) {
+          if (op.op === 'conv') convFloat(op, S[op.src]!, S[op.dst]!, this.padBuf(op));
+          else linearFloat(op, S[op.src]!, S[op.dst]!);
+          return;
+        }
+        this.pack(st, S[op.src]!);
+        if (hist) kernelHist(st.args, hist[st.layer]!);
+        else if (this.mode === 0) kernelExact(st.args);
+        else if (this.mode === 1) kernelLut(st.args, this.tables.lut);
+        else if (this.sampler!.thinned) kernelSampleThinned(st.args, this.sampler!);
+        else kernelSampleDirect(st.args, this.sampler!);
+        return;
+      }
+      case 'maxpool': {
+        const src = S[op.src]!;
+        const dst = S[op.dst]!;
+        const { k, c, inH, inW, outH, outW } = op;
+        if (k === 2) {
+          for (let ch = 0; ch < c; ch++) {
+            for (let oy = 0; oy < outH; oy++) {
+              const r0 = (ch * inH + 2 * oy) * inW;
+              const r1 = r0 + inW;
+              const d = (ch * outH + oy) * outW;
+              for (let ox = 0; ox < outW; ox++) {
+                const x0 = src[r0 + 2 * ox]!;
+                const x1 = src[r0 + 2 * ox + 1]!;
+                const x2 = src[r1 + 2 * ox]!;
+                const x3 = src[r1 + 2 * ox + 1]!;
+                const m01 = x0 > x1 ? x0 : x1;
+                const m23 = x2 > x3 ? x2 : x3;
+                dst[d + ox] = m01 > m23 ? m01 : m23;
+              }
+            }
+          }
+          return;
+        }
+        for (let ch = 0; ch < c; ch++) {
+          for (let oy = 0; oy < outH; oy++) {
+            for (let ox = 0; ox < outW; ox++) {
+              let mx = -Infinity;
+              for (let dy = 0; dy < k; dy++) {
+                const row = (ch * inH + oy * k + dy) * inW + ox * k;
+                for (let dx = 0; dx < k; dx++) {
+                  const v = src[row + dx]!;
+                  if (v > mx) mx = v;
+                }
+              }
+              dst[(ch * outH + oy) * outW + ox] = mx;
+            }
+          }
+        }
+        return;
+      }
+      case 'bn': {
+        const src = S[op.src]!;
+        const dst = S[op.dst]!;
+        const { c, hw, mean, sd, gamma, beta } = op;
+        for (let ch = 0; ch < c; ch++) {
+          const mu = mean[ch]!;
+          const s = sd[ch]!;
+          const g = gamma[ch]!;
+          const b = beta[ch]!;
+          for (let i = ch * hw, e = i + hw; i < e; i++) dst[i] = ((src[i]! - mu) / s) * g + b;
+        }
+        return;
+      }
+      case 'sign': {
+        const src = S[op.src]!;
+        const dst = S[op.dst]!;
+        for (let i = 0; i < op.size; i++) dst[i] = src[i]! > 0 ? 1 : -1;
+        return;
+      }
+      case 'add': {
+        const x = S[op.a]!;
+        const y = S[op.b]!;
+        const dst = S[op.dst]!;
+        for (let i = 0; i < op.size; i++) dst[i] = x[i]! + y[i]!;
+        return;
+      }
+      case 'scale': {
+        const src = S[op.src]!;
+        const dst = S[op.dst]!;
+        for (let i = 0; i < op.size; i++) dst[i] = src[i]! * op.s;
+        return;
+      }
+    }
+  }
+
+  /** Pack the ±1 input of an array layer into chunk words (im2col order for convs). */
+  private scratches = new Map<ConvOp, { col: Float64Array; wf: Float64Array }>();
+  private padBuf(op: ConvOp): { col: Float64Array; wf: Float64Array } {
+    let b = this.scratches.get(op);
+    if (!b) {
+      b = { col: new Float64Array(op.cin * op.k * op.k), wf: Float64Array.from(op.weight) };
+      this.scratches.set(op, b);
+    }
+    return b;
+  }
+
+  private pack(st: ArrayStage, src: Float64Array): void {
+    const a = this.a;
+    const X = st.X;
+    if (st.gidx) {
+      const g = st.gidx;
+      const n = st.P * st.nC;
+      for (let w = 0, base = 0; w < n; w++, base += a) {
+        let word = 0;
+        for (let b = 0; b < a; b++) {
+          const idx = g[base + b]!;
+          if (idx >= 0 && src[idx]! > 0) word |= 1 << b;
+        }
+        X[w] = word;
+      }
+    } else {
+      const len = st.chunkLen;
+      for (let j = 0, base = 0; j < st.nC; j++, base += a) {
+        let word = 0;
+        const L = len[j]!;
+        for (let b = 0; b < L; b++) if (src[base + b]! > 0) word |= 1 << b;
+        X[j] = word;
+      }
+    }
+  }
+}
+
+/** First index of the largest value. */
+export function argmax(v: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
+  return best;
+}
+
+function outSize(op: Op): number {
+  switch (op.op) {
+    case 'conv': return op.cout * op.outH * op.outW;
+    case 'linear': return op.outF;
+    case 'maxpool': return op.c * op.outH * op.outW;
+    case 'bn': return op.c * op.hw;
+    case 'sign': case 'add': case 'scale': return op.size;
+  }
+}
+
+function compileStage(op: ConvOp | LinearOp, layer: number, a: number): ArrayStage {
+  const fullMask = a === 32 ? -1 : (1 << a) - 1;
+  const maskOf = (len: number) => (len >= 32 ? -1 : (1 << len) - 1);
+  if (op.op === 'linear') {
+    const beta = op.inF;
+    const nC = Math.ceil(beta / a);
+    const chunkLen = new Int32Array(nC);
+    const M = new Int32Array(nC);
+    for (let j = 0; j < nC; j++) {
+      chunkLen[j] = Math.min(a, beta - j * a);
+      M[j] = chunkLen[j] === a ? fullMask : maskOf(chunkLen[j]!);
+    }
+    return withArgs({
+      op, layer, P: 1, O: op.outF, nC, gidx: null, chunkLen, M, nAct: Int32Array.of(beta),
+      W: packWeights(op.weight, op.outF, beta, a), X: new Int32Array(nC),
+    });
+  }
+  const { cin, k, stride, pad, inH, inW, outH, outW, cout } = op;
+  const beta = cin * k * k;
+  const nC = Math.ceil(beta / a);
+  const P = outH * outW;
+  const gidx = new Int32Array(P * nC * a).fill(-1);
+  const M = new Int32Array(P * nC);
+  const nAct = new Int32Array(P);
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      const p = oy * outW + ox;
+      let act = 0;
+      for (let c = 0; c < cin; c++) {
+        for (let ky = 0; ky < k; ky++) {
+          const iy = oy * stride + ky - pad;
+          for (let kx = 0; kx < k; kx++) {
+            const ix = ox * stride + kx - pad;
+            const cell = (c * k + ky) * k + kx;
+            const j = Math.floor(cell / a);
+            const b = cell - j * a;
+            if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) {
+              gidx[(p * nC + j) * a + b] = (c * inH + iy) * inW + ix;
+              M[p * nC + j]! |= 1 << b;
+              act++;
+            }
+          }
+        }
+      }
+      nAct[p] = act;
+    }
+  }
+  return withArgs({ op, layer, P, O: cout, nC, gidx, chunkLen: new Int32Array(0), M, nAct, W: packWeights(op.weight, cout, beta, a), X: new Int32Array(P * nC) });
+}
+
+function withArgs(st: Omit<ArrayStage, 'args'>): ArrayStage {
+  return { ...st, args: { X: st.X, M: st.M, nAct: st.nAct, P: st.P, W: st.W, O: st.O, nC: st.nC, out: new Float64Array(0) } };
+}
+
+/** Pack ±1 weight rows [rows, beta] into chunk words (bit 1 = +1). */
+export function packWeights(w: Int8Array, rows: number, beta: number, a: number): Int32Array {
+  const nC = Math.ceil(beta / a);
+  const W = new Int32Array(rows * nC);
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < beta; i++) {
+      if (w[r * beta + i]! > 0) {
+        const j = Math.floor(i / a);
+        W[r * nC + j]! |= 1 << (i - j * a);
+      }
+    }
+  }
+  return W;
+}
+
+/**
+ * First-layer conv on real values (float64, ±1 weights, zero padding): for each output, the plain dot product
+ * of the im2col column (0 for padding) with the weight row, accumulated from 0 in (c, kh, kw) order.
+ */
+function convFloat(op: ConvOp, src: Float64Array, dst: Float64Array, scratch: { col: Float64Array; wf: Float64Array }): void {
+  const { cin, cout, k, stride, pad, inH, inW, outH, outW } = op;
+  const beta = cin * k * k;
+  const P = outH * outW;
+  const { col, wf } = scratch;
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      for (let c = 0, t = 0; c < cin; c++)
+        for (let ky = 0; ky < k; ky++) {
+          const iy = oy * stride + ky - pad;
+          for (let kx = 0; kx < k; kx++, t++) {
+            const ix = ox * stride + kx - pad;
+            col[t] = iy >= 0 && iy < inH && ix >= 0 && ix < inW ? src[(c * inH + iy) * inW + ix]! : 0;
+          }
+        }
+      const p = oy * outW + ox;
+      for (let o = 0, wo = 0; o < cout; o++, wo += beta) {
+        let s = 0;
+        for (let t = 0; t < beta; t++) s += wf[wo + t]! * col[t]!;
+        dst[o * P + p] = s;
+      }
+    }
+  }
+}
+
+function linearFloat(op: LinearOp, src: Float64Array, dst: Float64Array): void {
+  const { inF, outF, weight } = op;
+  for (let o = 0; o < outF; o++) {
+    let s = 0;
+    for (let i = 0; i < inF; i++) s += weight[o * inF + i]! > 0 ? src[i]! : -src[i]!;
+    dst[o] = s;
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * Level transforms applied to every array chunk: CapMin clipping (paper Eq. 4) and the P_map error model
+ * (paper Eq. 6). Levels m are the number of conducting cells (weight ≠ input), 0..a.
+ *
+ * File formats read by `readPMap`:
+ * - capmin CSV (src/errormodel): a header row `level,<m0>,<m1>,…` naming the column levels, then one row per level
+ *   (first column = its level, same order); the levels may be a subset of 0..a. Without the label column the
+ *   header lists the levels and rows follow in that order.
+ * - capmin JSON: `{ "levels": [...], "matrix": [[...], ...] }` (also `pMap` / `p_map` / `pmap` / `P`), or a bare
+ *   (a+1)×(a+1) matrix; indexed by m. Levels not listed read themselves (identity rows).
+ * - SPICE-Torch .npy: a 33×33 matrix indexed by popcount = a − m (converted here); a 1-D .npy of length a+1 is
+ *   SPICE-Torch's direct mapping popcount → popcount' (deterministic).
+ * Rows must be probability vectors (sum 1 within 1e-3; they are renormalized); an all-zero row (a level that
+ * the model never reads) is taken as the identity.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { CapminError, inputError } from '../util/errors.js';
+import { readNpy } from '../data/npy.js';
+
+/** P(read level m' | level m): rows indexed by m, (a+1)×(a+1). */
+export type PMap = number[][];
+
+/** Parse `--clip lo,hi` (also `lo..hi`), 0 <= lo <= hi <= a. */
+export function parseClip(text: string, a: number, field = '--clip'): [number, number] {
+  const m = /^\s*(\d+)\s*(?:,|\.\.)\s*(\d+)\s*$/.exec(text);
+  if (!m) throw inputError(field, `'${text.slice(0, 40)}' is not lo,hi (integers within 0..${a}, e.g. 9,22)`);
+  const lo = Number(m[1]);
+  const hi = Number(m[2]);
+  if (lo > hi) throw inputError(field, `lo ${lo} > hi ${hi}; use lo,hi within 0..${a}`);
+  if (hi > a) throw inputError(field, `${hi} is above the array size; allowed range 0..${a}`);
+  return [lo, hi];
+}
+
+/** Eq. 4 as a lookup table: level m → min(max(m, lo), hi). */
+export function clipTable(a: number, clip?: readonly [number, number]): Int32Array {
+  const t = new Int32Array(a + 1);
+  for (let m = 0; m <= a; m++) t[m] = clip ? Math.min(Math.max(m, clip[0]), clip[1]) : m;
+  return t;
+}
+
+/** Identity P_map (every level read correctly). */
+export function identityPMap(a: number): PMap {
+  return Array.from({ length: a + 1 }, (_, i) => Array.from({ length: a + 1 }, (_, j) => (i === j ? 1 : 0)));
+}
+
+/** Check and renormalize a P_map for array size a; names the offending row on failure. */
+export function validatePMap(p: number[][], a: number, label = 'P_map'): PMap {
+  if (p.length !== a + 1) throw new CapminError(`${label}: ${p.length} rows, expected ${a + 1} (levels 0..${a} for a = ${a})`, 'EDATA');
+  return p.map((row, i) => {
+    if (row.length !== a + 1) throw new CapminError(`${label}: row ${i} has ${row.length} entries, expected ${a + 1}`, 'EDATA');
+    let s = 0;
+    for (let j = 0; j < row.length; j++) {
+      const v = row[j]!;
+      if (!Number.isFinite(v) || v < 0) throw new CapminError(`${label}: entry [${i}][${j}] = ${v} is not a probability`, 'EDATA');
+      s += v;
+    }
+    if (s === 0) return row.map((_, j) => (j === i ? 1 : 0));
+    if (Math.abs(s - 1) > 1e-3) throw new CapminError(`${label}: row ${i} sums to ${s.toPrecision(6)}, expected 1`, 'EDATA');
+    return row.map((v) => v / s);
+  });
+}
+
+/** Convert a matrix indexed by popcount (SPICE-Torch) into one indexed by level m = a − popcount. */
+export function fromPopcountIndex(p: number[][]): number[][] {
+  const n = p.length;
+  return Array.from({ length: n }, (_, m) => Array.from({ length: n }, (_, m2) => p[n - 1 - m]![n - 1 - m2]!));
+}
+
+/** Read a P_map file (CSV / JSON indexed by level, .npy indexed by popcount) for array size a. */
+export function readPMap(path: string, a: number): PMap {
+  const ext = extname(path).toLowerCase();
+  let text: string;
+  if (ext === '.npy') {
+    const arr = readNpy(path);
+    const vals = Array.from(arr.data as ArrayLike<number>, Number);
+    if (arr.shape.length === 1) {
+      if (arr.shape[0] !== a + 1) throw new CapminError(`${path}: 1-D mapping has ${arr.shape[0]} entries, expected ${a + 1}`, 'EDATA');
+      const p = identityPMap(a).map((r) => r.fill(0));
+      for (let pc = 0; pc <= a; pc++) {
+        const to = vals[pc]!;
+        if (!Number.isInteger(to) || to < 0 || to > a) throw new CapminError(`${path}: mapping[${pc}] = ${to} is not a popcount 0..${a}`, 'EDATA');
+        p[a - pc]![a - to] = 1;
+      }
+      return p;
+    }
+    if (arr.shape.length !== 2) throw new CapminError(`${path}: expected a ${a + 1}×${a + 1} matrix, got shape (${arr.shape.join(',')})`, 'EDATA');
+    const [r, c] = arr.shape as [number, number];
+    const rows = Array.from({ length: r }, (_, i) => vals.slice(i * c, (i + 1) * c));
+    return validatePMap(fromPopcountIndex(checkSquare(rows, a, path)), a, path);
+  }
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CapminError(`cannot read P_map ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'ENOENT');
+  }
+  if (ext === '.json' || /^\s*[[{]/.test(text)) {
+    let j: unknown;
+    try {
+      j = JSON.parse(text);
+    } catch (e) {
+      throw new CapminError(`${path}: not JSON (${(e as Error).message})`, 'EDATA');
+    }
+    const obj = j as Record<string, unknown>;
+    const mat = Array.isArray(j) ? j : (obj.matrix ?? obj.pMap ?? obj.p_map ?? obj.pmap ?? obj.P);
+    if (!Array.isArray(mat) || !mat.every((r) => Array.isArray(r))) throw new CapminError(`${path}: no P_map matrix (expected key 'matrix' or 'pMap' with an array of rows)`, 'EDATA');
+    const rows = (mat as unknown[][]).map((r) => r.map(Number));
+    const levels = !Array.isArray(j) && Array.isArray(obj.levels) ? (obj.levels as unknown[]).map(Number) : undefined;
+    return expandLevels(rows, levels ?? rows.map((_, i) => i), a, path);
+  }
+  // CSV: header row of column levels ('level,0,1,…' or '0,1,…'), optional first column naming each row's level
+  let rows: string[][];
+  try {
+    rows = parseCsv(text, { skip_empty_lines: true, trim: true, comment: '#', relax_column_count: true }) as string[][];
+  } catch (e) {
+    throw new CapminError(`${path}: unreadable CSV (${(e as Error).message.split('\n')[0]})`, 'EDATA');
+  }
+  if (rows.length < 2) throw new CapminError(`${path}: CSV needs a header row and one row per level`, 'EDATA');
+  const header = rows[0]!;
+  const body = rows.slice(1);
+  const labelled = header.length === body.length + 1 || !/^\d+$/.test(header[0] ?? '');
+  const colLevels = (labelled ? header.slice(1) : header).map((c) => Number(c.replace(/^[a-zA-Z_]*/, '')));
+  if (colLevels.some((m) => !Number.isInteger(m))) throw new CapminError(`${path}: header '${header.join(',').slice(0, 60)}' must name the column levels (e.g. level,0,1,…,${a})`, 'EDATA');
+  const mat = body.map((r, i) => {
+    const cells = labelled ? r.slice(1) : r;
+    if (labelled && Number(r[0]!.replace(/^[a-zA-Z_]*/, '')) !== colLevels[i]) {
+      throw new CapminError(`${path}: row ${i + 2} is labelled level ${r[0]}, expected ${colLevels[i]} (rows in the order of the columns)`, 'EDATA');
+    }
+    return cells.map((c, j) => {
+      const v = Number(c);
+      if (c === '' || !Number.isFinite(v)) throw new CapminError(`${path}: row ${i + 2} column ${j + 1 + (labelled ? 1 : 0)} '${c.slice(0, 20)}' is not a number`, 'EDATA');
+      return v;
+    });
+  });
+  return expandLevels(mat, colLevels, a, path);
+}
+
+/**
+ * A P_map over a subset of levels (rows and columns in `levels` order) as a full (a+1)×(a+1) matrix indexed by m;
+ * levels not listed read themselves (identity rows).
+ */
+export function expandLevels(rows: number[][], levels: number[], a: number, label = 'P_map'): PMap {
+  const n = levels.length;
+  if (rows.length !== n || rows.some((r) => r.length !== n)) {
+    throw new CapminError(`${label}: P_map must be square over its ${n} levels, got ${rows.length}×${rows[0]?.length ?? 0}`, 'EDATA');
+  }
+  if (levels.some((m) => !Number.isInteger(m) || m < 0 || m > a)) throw new CapminError(`${label}: levels must be integers 0..${a} (a = ${a})`, 'EDATA');
+  if (new Set(levels).size !== n) throw new CapminError(`${label}: levels must be distinct`, 'EDATA');
+  const full = identityPMap(a);
+  levels.forEach((m, i) => {
+    const row = new Array<number>(a + 1).fill(0);
+    levels.forEach((m2, j) => (row[m2] = rows[i]![j]!));
+    full[m] = row;
+  });
+  return validatePMap(full, a, label);
+}
+
+function checkSquare(rows: number[][], a: number, label: string): number[][] {
+  if (rows.length !== a + 1 || rows.some((r) => r.length !== a + 1)) {
+    throw new CapminError(`${label}: P_map must be ${a + 1}×${a + 1} for a = ${a}, got ${rows.length}×${rows[0]?.length ?? 0}`, 'EDATA');
+  }
+  return rows;
+}
+
+/** Write a P_map as capmin CSV text (header `level,0,1,...,a`; one row per level m). */
+export function pMapToCsv(p: PMap): string {
+  const a = p.length - 1;
+  const head = ['level', ...Array.from({ length: a + 1 }, (_, j) => String(j))].join(',');
+  return [head, ...p.map((r, i) => [String(i), ...r.map((v) => String(v))].join(','))].join('\n') + '\n';
+}
+
+/**
+ * Per-level tables for the engine (indexed by the raw level m; the P_map row used is the clipped level's):
+ * - `lut`: clipped level (Eq. 4); `det`: deterministic read level, or −1 when the row must be sampled;
+ * - `thr`/`alias`: Walker/Vose alias table of the whole row (direct sampling; thresholds scaled to 2^32);
+ * - `base`: the row's most likely read level; `q[m]` = 1 − P(base); `qMax` = max q;
+ *   `accept` = q/qMax·2^32 and `devThr`/`devAlias`: alias table of the row without `base`, renormalized
+ *   (thinned sampling, see kernels.ts Sampler).
+ * A draw uses one uniform 32-bit word u: x = u·(a+1), column = ⌊x / 2^32⌋, keep it if x mod 2^32 < thr, else alias.
+ */
+export interface LevelTables {
+  a: number;
+  lut: Int32Array;
+  det: Int32Array;
+  thr: Float64Array;
+  alias: Int32Array;
+  base: Int32Array;
+  q: Float64Array;
+  qMax: number;
+  accept: Float64Array;
+  devThr: Float64Array;
+  devAlias: Int32Array;
+  /** true when any level needs sampling */
+  sampled: boolean;
+  /** true when every level reads itself (no clipping effect, no errors) */
+  exact: boolean;
+}
+
+/** Build the per-level tables for clipping `clip` and an optional P_map (rows of the clipped level are used). */
+export function levelTables(a: number, clip?: readonly [number, number], pMap?: PMap): LevelTables {
+  const K = a + 1;
+  const lut = clipTable(a, clip);
+  const det = new Int32Array(K);
+  const thr = new Float64Array(K * K);
+  const alias = new Int32Array(K * K);
+  const base = new Int32Array(K);
+  const q = new Float64Array(K);
+  const devThr = new Float64Array(K * K);
+  const devAlias = new Int32Array(K * K);
+  let sampled = false;
+  for (let m = 0; m <= a; m++) {
+    const c = lut[m]!;
+    if (!pMap) {
+      det[m] = c;
+      base[m] = c;
+      continue;
+    }
+    const row = pMap[c]!;
+    let mode = 0;
+    for (let j = 1; j <= a; j++) if (row[j]! > row[mode]!) mode = j;
+    base[m] = mode;
+    const qm = 1 - row[mode]!;
+    if (qm <= 0 || row.every((v, j) => j === mode || v === 0)) {
+      det[m] = mode;
+      continue;
+    }
+    det[m] = -1;
+    q[m] = qm;
+    sampled = true;
+    buildAlias(row, thr, alias, m * K);
+    buildAlias(row.map((v, j) => (j === mode ? 0 : v / qm)), devThr, devAlias, m * K);
+  }
+  let qMax = 0;
+  for (let m = 0; m <= a; m++) qMax = Math.max(qMax, q[m]!);
+  const accept = new Float64Array(K);
+  for (let m = 0; m <= a; m++) accept[m] = qMax > 0 ? Math.round((q[m]! / qMax) * 4294967296) : 0;
+  let exact = !sampled;
+  for (let m = 0; m <= a && exact; m++) if (det[m] !== m) exact = false;
+  return { a, lut, det, thr, alias, base, q, qMax, accept, devThr, devAlias, sampled, exact };
+}
+
+/** Vose's alias method on probabilities `p` into thr/alias at offset `off` (thresholds scaled to 2^32). */
+export function buildAlias(p: readonly number[], thr: Float64Array, alias: Int32Array, off: number): void {
+  const K = p.length;
+  const scaled = p.map((v) => v * K);
+  const small: number[] = [];
+  const large: number[] = [];
+  scaled.forEach((v, i) => (v < 1 ? small : large).push(i));
+  const prob = new Float64Array(K);
+  const al = new Int32Array(K);
+  while (small.length && large.length) {
+    const s = small.pop()!;
+    const l = large.pop()!;
+    prob[s] = scaled[s]!;
+    al[s] = l;
+    scaled[l] = scaled[l]! + scaled[s]! - 1;
+    (scaled[l]! < 1 ? small : large).push(l);
+  }
+  for (const i of [...large, ...small]) {
+    prob[i] = 1;
+    al[i] = i;
+  }
+  for (let i = 0; i < K; i++) {
+    thr[off + i] = Math.round(prob[i]! * 4294967296);
+    alias[off + i] = al[i]!;
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Circuit parameters of the paper's Fig. 2 neuron (Sec. II-B): an `a`-cell XNOR match-line array charging C_mem,
+ * a comparator at V_th and a flip-flop clocked at f_clk. All values in SI base units.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inputError } from '../util/errors.js';
+import { parseSpiceValue, type Unit } from '../util/units.js';
+
+export interface CircuitParams {
+  /** number of XNOR cells in the array (paper: a = 32) */
+  a: number;
+  /** membrane capacitor C_mem [F] */
+  cMem: number;
+  /** supply of the cells' branches V0 [V] (paper Eq. 2) */
+  v0: number;
+  /** gate drive high level [V] */
+  vdd: number;
+  /** comparator threshold V_th [V] */
+  vth: number;
+  /** flip-flop clock frequency [Hz] */
+  fClk: number;
+  /** transient window [s] */
+  tStop: number;
+  /** transient print step, also caps the internal step [s] */
+  tStep: number;
+  /** temperature [degC] */
+  tempC: number;
+  /** path of the BSIM4 model card defining `.model nfet nmos level=54` */
+  modelCard: string;
+  /** NMOS width [m] */
+  wN: number;
+  /** NMOS length [m] */
+  lN: number;
+}
+
+/** Project root (this file lives in src/circuit or dist/src/circuit). */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'models'))) return dir;
+    dir = dirname(dir);
+  }
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+/** The shipped 16nm PTM HP NMOS card. */
+export function defaultModelCard(): string {
+  return join(projectRoot(), 'models', 'ptm16hp-nmos.pm');
+}
+
+/** Defaults matching the measured circuit (notes/ngspice-39.md): 32 cells, 10 pF, V0 = VDD = 0.8 V, V_th = 0.225 V, 2 GHz. */
+export function defaultCircuit(): CircuitParams {
+  return {
+    a: 32,
+    cMem: 10e-12,
+    v0: 0.8,
+    vdd: 0.8,
+    vth: 0.225,
+    fClk: 2e9,
+    tStop: 200e-9,
+    tStep: 100e-12,
+    tempC: 27,
+    modelCard: defaultModelCard(),
+    wN: 64e-9,
+    lN: 16e-9,
+  };
+}
+
+interface FieldSpec {
+  unit: Unit;
+  min: number;
+  max: number;
+  integer?: boolean;
+}
+
+/** Allowed ranges of the numeric fields (checked by validateCircuit). */
+export const CIRCUIT_RANGES: Record<Exclude<keyof CircuitParams, 'modelCard'>, FieldSpec> = {
+  a: { unit: '', min: 1, max: 256, integer: true },
+  cMem: { unit: 'F', min: 1e-15, max: 1e-8 },
+  v0: { unit: 'V', min: 0.05, max: 3 },
+  vdd: { unit: 'V', min: 0.05, max: 3 },
+  vth: { unit: 'V', min: 1e-3, max: 3 },
+  fClk: { unit: 'Hz', min: 1e6, max: 100e9 },
+  tStop: { unit: 's', min: 1e-12, max: 1e-3 },
+  tStep: { unit: 's', min: 1e-15, max: 1e-6 },
+  tempC: { unit: 'degC', min: -55, max: 175 },
+  wN: { unit: '', min: 5e-9, max: 100e-6 },
+  lN: { unit: '', min: 5e-9, max: 100e-6 },
+};
+
+/**
+ * Merge `p` over the defaults, parsing SPICE suffixes (`9.6p`, `2G`) and checking every range; throws a one-line
+ * CapminError naming the field and its allowed range. Also checks the model card (see `checkModelCard`).
+ */
+export function validateCircuit(p: Partial<Record<keyof CircuitParams, string | number>> = {}): CircuitParams {
+  const d = defaultCircuit();
+  const out = { ...d } as CircuitParams;
+  for (const key of Object.keys(p) as (keyof CircuitParams)[]) {
+    if (!(key in d)) throw inputError(String(key), `unknown circuit parameter; allowed: ${Object.keys(d).join(', ')}`);
+  }
+  for (const key of Object.keys(CIRCUIT_RANGES) as (keyof typeof CIRCUIT_RANGES)[]) {
+    const v = p[key];
+    if (v === undefined) continue;
+    const spec = CIRCUIT_RANGES[key];
+    const text = typeof v === 'number' ? v : String(v).replace(/^\s+|\s+$/g, '');
+    // units for W/L may be written in metres (`64n`, `64nm`)
+    const t = (key === 'wN' || key === 'lN') && typeof text === 'string' ? text.replace(/m$/i, (s) => (/\dm$/i.test(text) ? s : '')) : text;
+    (out as unknown as Record<string, number>)[key] = parseSpiceValue(key, t, spec);
+  }
+  if (p.modelCard !== undefined) out.modelCard = String(p.modelCard);
+  // cross-field checks
+  if (out.vth >= out.v0) throw inputError('vth', `${out.vth} V must be below v0 = ${out.v0} V; allowed range 1 mV .. ${out.v0} V (exclusive)`);
+  if (out.tStep > out.tStop / 10) throw inputError('tStep', `${out.tStep} s is too coarse for tStop = ${out.tStop} s; allowed range 1 fs .. tStop/10`);
+  checkModelCard(out.modelCard);
+  out.modelCard = resolve(out.modelCard);
+  return out;
+}
+
+const CONTROL_CHARS = /[\u0000-\u001f\u007f"'`$\\;]/;
+const modelCache = new Map<string, string>();
+
+/**
+ * Check a BSIM4 model card path before it reaches a deck: the path has no newline, quote or control characters; it
+ * exists and is a regular file (< 1 MB); the content contains only comments, `.model` cards and continuation lines
+ * (no `.control`, `shell`, `.include`/`.lib`, `.param` expressions or instances), and defines `.model nfet nmos`.
+ */
+export function checkModelCard(path: string): void {
+  const field = 'modelCard';
+  if (typeof path !== 'string' || path.length === 0) throw inputError(field, 'must be a file path to a BSIM4 model card');
+  if (CONTROL_CHARS.test(path)) throw inputError(field, 'path must not contain newlines, quotes, control characters, $, `, \\ or ;');
+  if (path.length > 1024) throw inputError(field, 'path longer than 1024 characters');
+  const abs = resolve(path);
+  if (!existsSync(abs)) throw inputError(field, `'${path.slice(0, 80)}' does not exist; give a BSIM4 model card file`);
+  const st = statSync(abs);
+  if (!st.isFile()) throw inputError(field, `'${path.slice(0, 80)}' is not a regular file`);
+  if (st.size > 1_000_000) throw inputError(field, `'${path.slice(0, 80)}' is larger than 1 MB; expected a model card`);
+  const key = `${abs}:${st.mtimeMs}:${st.size}`;
+  if (modelCache.has(key)) return;
+  const text = readFileSync(abs, 'latin1');
+  let inModel = false;
+  let hasNfet = false;
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('*')) continue;
+    const where = `line ${i + 1} of the model card`;
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f`$]/.test(line)) throw inputError(field, `${where} contains control characters, $ or backquote`);
+    if (/^\.model\s/i.test(line)) {
+      inModel = true;
+      if (/^\.model\s+nfet\s+nmos\b/i.test(line)) hasNfet = true;
+      continue;
+    }
+    if (line.startsWith('+') && inModel) {
+      if (/[{}"';]/.test(line)) throw inputError(field, `${where} contains an expression or quote; only numeric model parameters are allowed`);
+      continue;
+    }
+    if (/^\.end(s)?\b/i.test(line)) continue;
+    throw inputError(field, `${where} is not a .model card or continuation; only .model cards are allowed (no .control, shell, .include, .lib, instances)`);
+  }
+  if (!hasNfet) throw inputError(field, `'${path.slice(0, 80)}' does not define '.model nfet nmos'`);
+  modelCache.set(key, text);
+}

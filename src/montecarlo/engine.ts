@@ -1,0 +1,354 @@
+/**
+ * Monte-Carlo of spike times (paper Sec. IV-C: "1000 samples per spike time") with two engines that give one answer:
+ * - `transient` (the reference, "what SPICE says"): the full array per sample, many samples per ngspice process
+ *   (`alter` + `stop when`), the clock applied in post-processing (`registerSpike`).
+ * - `quasistatic` (the fast path): one DC sweep per die of every cell in every input state; any level is a sum of cell
+ *   currents and any C an integral, t = (C_mem + C_par)·∫dV/I, with C_par calibrated against nominal transients.
+ * Batches are content-hashed and cached (BatchStore), run on a p-queue of ngspice processes, retried once with tighter
+ * solver options, and recorded as failed (samples counted, never dropped silently) when the retry fails too.
+ */
+import type { CircuitParams } from '../circuit/params.js';
+import { zeroVariation, type ArrayVariation } from '../circuit/variation.js';
+import { parseRaw, assertComplete, vector } from '../spice/rawfile.js';
+import { SpiceError, SpiceQueue } from '../spice/runner.js';
+import { crossingTime, registerSpike } from '../spikes/spikes.js';
+import { sha256 } from '../util/hash.js';
+import { Progress } from '../util/progress.js';
+import { inputError } from '../util/errors.js';
+import { qsDeck, tranBatchDeck } from './decks.js';
+import { dieCurrentsFromPlot, fitParasitic, levelIntegrals, qsCrossTime } from './quasistatic.js';
+import { BatchStore, type BatchRecord } from './store.js';
+import { levelKey, sampleArrayVariation, validateSigmas, zeroSigmas, type Correlation, type VariationSigmas } from './variation.js';
+
+export type Engine = 'transient' | 'quasistatic';
+
+/** Inputs of a Monte-Carlo run (all SI). */
+export interface McOptions {
+  circuit: CircuitParams;
+  sigmas: VariationSigmas;
+  seed: number;
+  /** samples per level */
+  samples: number;
+  /** levels to simulate (subset of 0..a) */
+  levels: number[];
+  engine: Engine;
+  /** default 'die' (see variation.ts) */
+  correlation?: Correlation;
+  /** transient window = no-spike threshold [s]; default max(tStop, 3·C_mem·J_1) */
+  window?: number;
+  /** quasi-static match-line parasitic [F]; default: calibrated against nominal transients */
+  cPar?: number;
+  /** transient samples per ngspice process (default 25) */
+  batchSize?: number;
+  /** parallel ngspice processes (default: cores) */
+  workers?: number;
+  /** shared queue (overrides workers) */
+  queue?: SpiceQueue;
+  /** per-batch wall-clock limit [ms] (default 60 s + 10 s per transient sample) */
+  timeoutMs?: number;
+  /** batch cache (run directory); default in memory */
+  store?: BatchStore;
+  /** progress label; false = silent */
+  progress?: string | false;
+}
+
+/** Spike times of one level's samples (Infinity = no spike in the window, NaN = failed sample). */
+export interface LevelSamples {
+  level: number;
+  tCross: Float64Array;
+  tSpike: Float64Array;
+  failed: number;
+}
+
+/** Nominal (zero-variation) spike of one level by the same engine. */
+export interface NominalSpike {
+  level: number;
+  tCross: number;
+  tSpike: number;
+  clockCycle: number | null;
+}
+
+export interface McFailure {
+  hash: string;
+  kind: string;
+  detail: string;
+  log?: string;
+  level?: number;
+  samples: number;
+}
+
+export interface McStats {
+  batches: number;
+  cached: number;
+  simulated: number;
+  retried: number;
+  failed: number;
+  failedSamples: Record<string, number>;
+  /** summed ngspice wall time of simulated batches [ms] (pure simulation time) */
+  simMs: number;
+  /** wall time of the run [ms] */
+  wallMs: number;
+  workers: number;
+  /** 1 − simMs / (wallMs · workers): the share of worker time not spent inside ngspice */
+  overhead: number;
+}
+
+export interface McResult {
+  engine: Engine;
+  levels: number[];
+  samples: number;
+  window: number;
+  cPar: number | null;
+  nominal: NominalSpike[];
+  byLevel: LevelSamples[];
+  stats: McStats;
+  failures: McFailure[];
+}
+
+/** Registered spike (Infinity when there is no crossing). */
+export function registered(tCross: number, fClk: number): { tSpike: number; clockCycle: number | null } {
+  if (!Number.isFinite(tCross)) return { tSpike: tCross, clockCycle: null };
+  return registerSpike(tCross, fClk);
+}
+
+const toJson = (x: number): number | null => (Number.isFinite(x) ? x : null);
+const fromJson = (x: number | null): number => (x === null ? Infinity : x);
+
+interface Ctx {
+  opts: McOptions;
+  p: CircuitParams;
+  queue: SpiceQueue;
+  store: BatchStore;
+  stats: McStats;
+  failures: McFailure[];
+  prog: Progress | null;
+}
+
+/**
+ * Run one batch with caching and the retry policy: cached → return; else simulate; on a SpiceError retry once with
+ * tighter options (`tight`), then store a failed record with the log.
+ */
+async function runBatch(
+  ctx: Ctx,
+  kind: 'qs' | 'tran',
+  meta: { level?: number; lkey?: number; samples: number[] },
+  deck: (tight: boolean) => { text: string; file: string },
+  parse: (raw: Buffer) => (number | null)[][],
+  timeoutMs: number,
+): Promise<BatchRecord> {
+  const first = deck(false);
+  const hash = sha256(first.text);
+  ctx.stats.batches++;
+  const hit = ctx.store.get(hash);
+  if (hit) {
+    ctx.stats.cached++;
+    return hit;
+  }
+  let attempts = 0;
+  let last: SpiceError | Error | null = null;
+  for (const tight of [false, true]) {
+    const d = tight ? deck(true) : first;
+    attempts++;
+    if (tight) ctx.stats.retried++;
+    try {
+      const r = await ctx.queue.runFile(d.text, d.file, { timeoutMs: tight ? timeoutMs * 2 : timeoutMs });
+      const values = parse(r.data);
+      ctx.stats.simMs += r.durationMs;
+      ctx.stats.simulated++;
+      const rec: BatchRecord = { hash, kind, status: 'ok', ...meta, values, simMs: Math.round(r.durationMs), attempts };
+      ctx.store.put(rec);
+      return rec;
+    } catch (e) {
+      if (e instanceof SpiceError && (e.kind === 'aborted' || e.kind === 'not-installed' || e.kind === 'too-old')) throw e;
+      if (!(e instanceof Error)) throw e;
+      last = e;
+    }
+  }
+  const err = last!;
+  const kindName = err instanceof SpiceError ? err.kind : 'parse';
+  const logText = [
+    `batch ${hash} (${kind}${meta.level !== undefined ? ` level ${meta.level}` : ''}, samples ${meta.samples[0]}..${meta.samples[meta.samples.length - 1]})`,
+    `failed twice; last error: ${err.message}`,
+    '--- stdout ---',
+    err instanceof SpiceError ? err.stdout.slice(-20000) : '',
+    '--- stderr ---',
+    err instanceof SpiceError ? err.stderr.slice(-20000) : '',
+  ].join('\n');
+  const log = ctx.store.putLog(hash, logText);
+  const rec: BatchRecord = {
+    hash,
+    kind,
+    status: 'failed',
+    ...meta,
+    values: [],
+    simMs: 0,
+    attempts,
+    error: { kind: kindName, detail: err.message.slice(0, 500) },
+    ...(log ? { log } : {}),
+  };
+  ctx.store.put(rec);
+  ctx.stats.simulated++;
+  return rec;
+}
+
+function noteFailure(ctx: Ctx, rec: BatchRecord, levels: number[]): void {
+  if (rec.status !== 'failed') return;
+  ctx.stats.failed++;
+  ctx.failures.push({ hash: rec.hash, kind: rec.error?.kind ?? '?', detail: rec.error?.detail ?? '', log: rec.log, level: rec.level, samples: rec.samples.length });
+  for (const m of levels) ctx.stats.failedSamples[m] = (ctx.stats.failedSamples[m] ?? 0) + rec.samples.length;
+}
+
+/** One die's quasi-static sweep (cached): J_m for m = 0..a. */
+async function qsDie(ctx: Ctx, lkey: number, sample: number, variation: ArrayVariation): Promise<BatchRecord> {
+  const { p } = ctx;
+  return runBatch(
+    ctx,
+    'qs',
+    { lkey, samples: [sample] },
+    (tight) => ({ text: qsDeck(p, [variation], { tight, rawPath: 'qs.raw' }), file: 'qs.raw' }),
+    (raw) => {
+      const plot = assertComplete(parseRaw(raw), 'quasi-static sweep')[0]!;
+      const [dc] = dieCurrentsFromPlot(plot, p.a, 1);
+      return [levelIntegrals(dc!, p.a, p.vth).map(toJson)];
+    },
+    ctx.opts.timeoutMs ?? 60_000,
+  );
+}
+
+/** One transient batch (cached): tCross per sample. */
+async function tranBatch(ctx: Ctx, level: number, samples: number[], variations: ArrayVariation[], sigmas: VariationSigmas, window: number): Promise<BatchRecord> {
+  const { p } = ctx;
+  return runBatch(
+    ctx,
+    'tran',
+    { level, samples },
+    (tight) => ({ text: tranBatchDeck(p, level, variations, sigmas, { window, tight, rawPath: 'tran.raw' }), file: 'tran.raw' }),
+    (raw) => {
+      const plots = assertComplete(parseRaw(raw), 'batched transient');
+      if (plots.length !== samples.length) throw new SpiceError('truncated', `expected ${samples.length} transient plots, got ${plots.length}`);
+      return [plots.map((pl) => toJson(crossingTime(vector(pl, 'time'), vector(pl, 'v(ml)'), p.vth) ?? Infinity))];
+    },
+    ctx.opts.timeoutMs ?? 60_000 + 10_000 * samples.length,
+  );
+}
+
+/** Nominal transient crossing times of `levels` (zero variation), one cached batch per level. */
+async function nominalTransient(ctx: Ctx, levels: number[], window: number): Promise<number[]> {
+  const zero = zeroVariation(ctx.p.a);
+  const recs = await Promise.all(levels.map((m) => tranBatch(ctx, m, [0], [zero], zeroSigmas(), window)));
+  return recs.map((r, i) => {
+    if (r.status !== 'ok') throw new SpiceError('convergence', `nominal transient of level ${levels[i]} failed: ${r.error?.detail ?? ''}`);
+    return fromJson(r.values[0]![0]!);
+  });
+}
+
+/** Levels used to calibrate C_par (spread over 1..a). */
+export function calibrationLevels(a: number): number[] {
+  return [...new Set([1, 2, 4, 8, 16, 32].map((m) => Math.min(m, a)))];
+}
+
+function checkOptions(o: McOptions): void {
+  const a = o.circuit.a;
+  if (!Number.isInteger(o.samples) || o.samples < 1 || o.samples > 1_000_000) throw inputError('samples', `${o.samples} out of range; allowed range 1..1000000`);
+  if (!Number.isSafeInteger(o.seed) || o.seed < 0) throw inputError('seed', `${o.seed} must be an integer ≥ 0`);
+  if (o.levels.length === 0 || o.levels.some((m) => !Number.isInteger(m) || m < 0 || m > a)) throw inputError('levels', `must be integers in 0..${a}`);
+  if (o.engine !== 'transient' && o.engine !== 'quasistatic') throw inputError('engine', `'${String(o.engine)}' unknown; allowed: transient, quasistatic`);
+  validateSigmas(o.sigmas);
+}
+
+/**
+ * Run the Monte-Carlo: nominal spike times and `samples` samples for each level in `levels`, by `engine`.
+ * Deterministic: the same options give the same numbers with any `workers` (draws keyed by seed, level key, sample).
+ */
+export async function runMonteCarlo(opts: McOptions): Promise<McResult> {
+  checkOptions(opts);
+  const p = opts.circuit;
+  const levels = [...new Set(opts.levels)].sort((x, y) => x - y);
+  const correlation = opts.correlation ?? 'die';
+  const queue = opts.queue ?? new SpiceQueue(opts.workers);
+  const t0 = performance.now();
+  const ctx: Ctx = {
+    opts,
+    p,
+    queue,
+    store: opts.store ?? new BatchStore(null),
+    stats: { batches: 0, cached: 0, simulated: 0, retried: 0, failed: 0, failedSamples: {}, simMs: 0, wallMs: 0, workers: queue.concurrency, overhead: 0 },
+    failures: [],
+    prog: opts.progress === false ? null : new Progress(opts.progress ?? `mc ${opts.engine}`, levels.length * opts.samples, 'samples'),
+  };
+  try {
+    // nominal die (quasi-static) sets the window: max(tStop, 3 × nominal crossing of level 1)
+    const nomDie = await qsDie(ctx, -1, -1, zeroVariation(p.a));
+    if (nomDie.status !== 'ok') throw new SpiceError('convergence', `nominal quasi-static sweep failed: ${nomDie.error?.detail ?? ''}`);
+    const jNom = nomDie.values[0]!.map(fromJson);
+    const window = opts.window ?? Math.max(p.tStop, 3 * p.cMem * (jNom[Math.min(1, p.a)] ?? 0));
+    const N = opts.samples;
+    const tCross = new Map(levels.map((m) => [m, new Float64Array(N).fill(NaN)]));
+    let cPar: number | null = null;
+    let nominalCross: number[];
+    if (opts.engine === 'quasistatic') {
+      if (opts.cPar !== undefined) cPar = opts.cPar;
+      else {
+        const cal = calibrationLevels(p.a);
+        const tt = await nominalTransient(ctx, cal, window);
+        cPar = fitParasitic(p.cMem, cal.map((m) => jNom[m]!), tt);
+      }
+      const cp = cPar;
+      nominalCross = levels.map((m) => qsCrossTime(jNom[m]!, p.cMem, cp, window));
+      const dies: Array<{ lkey: number; sample: number; levels: number[] }> = [];
+      if (correlation === 'die') for (let s = 0; s < N; s++) dies.push({ lkey: levelKey(0, 'die'), sample: s, levels });
+      else for (const m of levels) for (let s = 0; s < N; s++) dies.push({ lkey: levelKey(m, 'level'), sample: s, levels: [m] });
+      await Promise.all(
+        dies.map(async (d) => {
+          const v = sampleArrayVariation(opts.seed, d.lkey, d.sample, p.a, opts.sigmas);
+          const rec = await qsDie(ctx, d.lkey, d.sample, v);
+          if (rec.status === 'ok') {
+            const j = rec.values[0]!;
+            for (const m of d.levels) tCross.get(m)![d.sample] = qsCrossTime(fromJson(j[m]!), p.cMem, cp, window);
+          } else noteFailure(ctx, rec, d.levels);
+          ctx.prog?.tick(d.levels.length);
+        }),
+      );
+    } else {
+      nominalCross = await nominalTransient(ctx, levels, window);
+      const bs = Math.max(1, Math.min(opts.batchSize ?? 25, N));
+      const jobs: Array<Promise<void>> = [];
+      for (const m of levels) {
+        const lk = levelKey(m, correlation);
+        for (let s0 = 0; s0 < N; s0 += bs) {
+          const samples = Array.from({ length: Math.min(bs, N - s0) }, (_, i) => s0 + i);
+          jobs.push(
+            (async () => {
+              const vars = samples.map((s) => sampleArrayVariation(opts.seed, lk, s, p.a, opts.sigmas));
+              const rec = await tranBatch(ctx, m, samples, vars, opts.sigmas, window);
+              if (rec.status === 'ok') rec.values[0]!.forEach((t, i) => (tCross.get(m)![samples[i]!] = fromJson(t)));
+              else noteFailure(ctx, rec, [m]);
+              ctx.prog?.tick(samples.length);
+            })(),
+          );
+        }
+      }
+      await Promise.all(jobs);
+    }
+    const nominal = levels.map((level, i) => {
+      const t = nominalCross[i]!;
+      const r = registered(t, p.fClk);
+      return { level, tCross: t, tSpike: r.tSpike, clockCycle: r.clockCycle };
+    });
+    const byLevel = levels.map((level) => {
+      const tc = tCross.get(level)!;
+      const ts = tc.map((t) => (Number.isNaN(t) ? NaN : registered(t, p.fClk).tSpike));
+      let failed = 0;
+      for (const t of tc) if (Number.isNaN(t)) failed++;
+      return { level, tCross: tc, tSpike: ts, failed };
+    });
+    const st = ctx.stats;
+    st.wallMs = performance.now() - t0;
+    st.overhead = st.wallMs > 0 ? Math.max(0, 1 - st.simMs / (st.wallMs * st.workers)) : 0;
+    ctx.prog?.finish(`${st.simulated} simulated, ${st.cached} cached, ${st.failed} failed`);
+    return { engine: opts.engine, levels, samples: N, window, cPar, nominal, byLevel, stats: st, failures: ctx.failures };
+  } catch (e) {
+    if (!opts.queue) queue.abort();
+    throw e;
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Parallel BNN evaluation for the pipeline: a pool of worker threads, each holding the model and the dataset, running
+ * the bit-packed engine (src/bnn/engine.ts, exactly its semantics) on slices of the images. Results are counts of
+ * correct predictions and level histograms, so they do not depend on how images are split over workers (the engine's
+ * random stream is addressed by (seed, run, image index)).
+ *
+ * The pipeline uses this pool because the BNN area exposes a single-threaded `Engine`; if it ships its own parallel
+ * evaluator, this module is the one place to swap it in.
+ */
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { PMap } from '../bnn/pmap.js';
+
+/** Where a worker gets its model and images. */
+export interface EvalSource {
+  /** safetensors checkpoint path, or a random model (tests) */
+  model: { checkpoint: string; arch?: string } | { random: { arch: 'vgg3'; seed: number } };
+  dataset: { name: 'fashion' | 'cifar10' | 'npy'; dir?: string; split: 'train' | 'test'; limit?: number };
+  a?: number;
+}
+
+export interface EvalTask {
+  clip?: [number, number];
+  pMap?: PMap;
+  run?: number;
+  seed?: number;
+  /** collect F_MAC (error-free levels) */
+  hist?: boolean;
+}
+
+export interface EvalOutcome {
+  correct: number;
+  images: number;
+  accuracy: number;
+  /** per array layer, a+1 bins (only with `hist`) */
+  hist?: number[][];
+  layerNames?: string[];
+  ms: number;
+}
+
+interface Job {
+  id: number;
+  task: EvalTask;
+  start: number;
+  end: number;
+}
+
+interface WorkerState {
+  w: Worker;
+  busy: boolean;
+  ready: Promise<{ n: number; layerNames: string[] }>;
+}
+
+/** Pool of engine workers for one (model, dataset). */
+export class EvalPool {
+  private workers: WorkerState[] = [];
+  private pending = new Map<number, { resolve: (r: { correct: number; hist?: number[][] }) => void; reject: (e: Error) => void }>();
+  private queue: Job[] = [];
+  private nextId = 1;
+  private info: Promise<{ n: number; layerNames: string[] }>;
+  private closed = false;
+
+  constructor(
+    readonly source: EvalSource,
+    readonly size = Math.max(1, Math.min(availableParallelism(), 2)),
+  ) {
+    const here = fileURLToPath(import.meta.url);
+    const isTs = here.endsWith('.ts');
+    const file = here.replace(/evalpool\.(ts|js)$/, `evalworker.${isTs ? 'ts' : 'js'}`);
+    // Under tsx (sources run directly) the worker registers tsx's loader itself before importing the .ts worker.
+    const boot = isTs
+      ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(file).href)}); });`
+      : null;
+    for (let i = 0; i < size; i++) {
+      const w = boot ? new Worker(boot, { eval: true, workerData: source }) : new Worker(file, { workerData: source });
+      const st: WorkerState = {
+        w,
+        busy: false,
+        ready: new Promise((resolve, reject) => {
+          const onMsg = (m: { type: string; n?: number; layerNames?: string[]; error?: string }) => {
+            if (m.type === 'ready') {
+              w.off('message', onMsg);
+              resolve({ n: m.n!, layerNames: m.layerNames! });
+            } else if (m.type === 'error') {
+              w.off('message', onMsg);
+              reject(new Error(m.error));
+            }
+          };
+          w.on('message', onMsg);
+          w.once('error', reject);
+        }),
+      };
+      w.on('message', (m: { type: string; id?: number; correct?: number; hist?: number[][]; error?: string }) => {
+        if (m.type === 'done' || m.type === 'failed') {
+          const p = this.pending.get(m.id!);
+          this.pending.delete(m.id!);
+          st.busy = false;
+          if (m.type === 'done') p?.resolve({ correct: m.correct!, hist: m.hist });
+          else p?.reject(new Error(m.error));
+          this.pump();
+        }
+      });
+      w.on('error', (e) => {
+        for (const [, p] of this.pending) p.reject(e);
+        this.pending.clear();
+      });
+      this.workers.push(st);
+    }
+    this.info = this.workers[0]!.ready;
+  }
+
+  /** Number of images and the array layer names. */
+  async describe(): Promise<{ n: number; layerNames: string[] }> {
+    return this.info;
+  }
+
+  private pump(): void {
+    for (const st of this.workers) {
+      if (st.busy || this.queue.length === 0) continue;
+      const job = this.queue.shift()!;
+      st.busy = true;
+      st.w.postMessage({ type: 'eval', ...job });
+    }
+  }
+
+  private submit(task: EvalTask, start: number, end: number): Promise<{ correct: number; hist?: number[][] }> {
+    if (this.closed) return Promise.reject(new Error('EvalPool is closed'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.queue.push({ id, task, start, end });
+      void Promise.all(this.workers.map((w) => w.ready)).then(() => this.pump(), reject);
+    });
+  }
+
+  /** Evaluate the whole dataset with one setting (split into chunks over the workers). */
+  async evaluate(task: EvalTask): Promise<EvalOutcome> {
+    const t0 = performance.now();
+    const { n, layerNames } = await this.describe();
+    const chunks = Math.max(this.size * 4, 1);
+    const step = Math.ceil(n / chunks);
+    const parts: Promise<{ correct: number; hist?: number[][] }>[] = [];
+    for (let s = 0; s < n; s += step) parts.push(this.submit(task, s, Math.min(n, s + step)));
+    const res = await Promise.all(parts);
+    const correct = res.reduce((s, r) => s + r.correct, 0);
+    const out: EvalOutcome = { correct, images: n, accuracy: n > 0 ? correct / n : NaN, ms: performance.now() - t0 };
+    if (task.hist) {
+      const h = res[0]!.hist!.map((l) => l.map(() => 0));
+      for (const r of res) r.hist!.forEach((l, i) => l.forEach((v, j) => (h[i]![j]! += v)));
+      out.hist = h;
+      out.layerNames = layerNames;
+    }
+    return out;
+  }
+
+  /** Stop the workers. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.w.terminate()));
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Spike times from match-line waveforms (paper Sec. II-B step 2): the comparator crossing of V_th (linearly
+ * interpolated) and the registered spike time on the flip-flop's clock grid (next rising edge).
+ */
+import { buildDeck } from '../circuit/deck.js';
+import type { CircuitParams } from '../circuit/params.js';
+import { extractIinit } from '../analytic/extract.js';
+import { assertComplete, parseRaw, vector, type RawPlot } from '../spice/rawfile.js';
+import { parseMeasures, runNgspiceFile, SpiceQueue, type RunOptions } from '../spice/runner.js';
+import { Progress } from '../util/progress.js';
+
+/** One MAC level's nominal spike: null times / cycle when the level does not fire within the window. */
+export interface SpikeRow {
+  /** number of conducting cells m */
+  level: number;
+  /** initial ML current with ML at 0 V [A] */
+  iInit: number;
+  /** comparator crossing time [s] */
+  tCross: number | null;
+  /** registered spike time (rising clock edge after the crossing) [s] */
+  tSpike: number | null;
+  /** index k of that edge, t = tOffset + k / fClk, k ≥ 1 */
+  clockCycle: number | null;
+}
+
+/**
+ * First upward crossing of `vth` by v(t), linearly interpolated between the bracketing samples; `t[0]` when the
+ * waveform starts at or above `vth`; null when it never reaches `vth` in the window.
+ */
+export function crossingTime(t: Float64Array, v: Float64Array, vth: number): number | null {
+  const n = Math.min(t.length, v.length);
+  if (n === 0) return null;
+  if (v[0]! >= vth) return t[0]!;
+  for (let i = 1; i < n; i++) {
+    if (v[i]! >= vth) {
+      const v0 = v[i - 1]!;
+      const v1 = v[i]!;
+      const f = v1 === v0 ? 1 : (vth - v0) / (v1 - v0);
+      return t[i - 1]! + f * (t[i]! - t[i - 1]!);
+    }
+  }
+  return null;
+}
+
+/**
+ * Registered spike: the first rising clock edge strictly after the crossing, with edges at tOffset + k / fClk
+ * (k = 1, 2, ...). A crossing exactly on an edge is latched one edge later (set-up time 0).
+ */
+export function registerSpike(tCross: number, fClk: number, tOffset = 0): { tSpike: number; clockCycle: number } {
+  const x = (tCross - tOffset) * fClk;
+  let k = Math.floor(x) + 1;
+  if (k < 1) k = 1;
+  return { tSpike: tOffset + k / fClk, clockCycle: k };
+}
+
+/**
+ * Spike time registered by the in-simulation flip-flop (clocked deck): the rising edge of `v(spk)` (crossing of
+ * VDD/2) snapped to the nearest clock edge (removes the ~ps bridge delays). Null when the flip-flop never fired.
+ */
+export function clockedSpike(plot: RawPlot, p: CircuitParams): { tSpike: number; clockCycle: number } | null {
+  const t = vector(plot, 'time');
+  const q = vector(plot, 'v(spk)');
+  const tq = crossingTime(t, q, p.vdd / 2);
+  if (tq === null) return null;
+  const k = Math.round(tq * p.fClk);
+  return { tSpike: k / p.fClk, clockCycle: k };
+}
+
+/** Result of one transient of one level. */
+export interface TranResult {
+  level: number;
+  t: Float64Array;
+  v: Float64Array;
+  tCross: number | null;
+  /** ngspice's own `meas ... when v(ml)=vth` when requested */
+  tCrossMeas?: number;
+  /** clocked deck only: spike registered by the simulated flip-flop */
+  clocked?: { tSpike: number; clockCycle: number } | null;
+  durationMs: number;
+}
+
+/** Run the transient of level m (unclocked unless `clocked`), return the waveform and its crossing time. */
+export async function runLevelTransient(
+  p: CircuitParams,
+  level: number,
+  opts: { queue?: SpiceQueue; clocked?: boolean; stopAfterSpike?: boolean; measure?: boolean; run?: RunOptions } = {},
+): Promise<TranResult> {
+  const deck = buildDeck(p, {
+    analysis: 'tran',
+    level,
+    clocked: opts.clocked,
+    stopAfterSpike: opts.stopAfterSpike,
+    measure: opts.measure,
+    title: `capmin tran m=${level}`,
+  });
+  const runOpts: RunOptions = { timeoutMs: 300_000, ...opts.run };
+  const r = opts.queue ? await opts.queue.runFile(deck, 'out.raw', runOpts) : await runNgspiceFile(deck, 'out.raw', runOpts);
+  const plot = assertComplete(parseRaw(r.data), `transient m=${level}`)[0]!;
+  const t = vector(plot, 'time');
+  const v = vector(plot, 'v(ml)');
+  const out: TranResult = { level, t, v, tCross: crossingTime(t, v, p.vth), durationMs: r.durationMs };
+  if (opts.measure) {
+    const m = parseMeasures(r.stdout);
+    if (m.tcross !== undefined) out.tCrossMeas = m.tcross;
+  }
+  if (opts.clocked) out.clocked = clockedSpike(plot, p);
+  return out;
+}
+
+/** All levels 0..a. */
+export function allLevels(a: number): number[] {
+  return Array.from({ length: a + 1 }, (_, i) => i);
+}
+
+/**
+ * Nominal S_FIRE: for each level m, I_init (ngspice op) and the transient crossing and registered spike time
+ * (clock applied in post-processing). Simulations run in parallel on `queue` (default: one job per core).
+ */
+export async function nominalSpikeTimes(
+  p: CircuitParams,
+  levels: number[] = allLevels(p.a),
+  opts: { queue?: SpiceQueue; progress?: boolean } = {},
+): Promise<SpikeRow[]> {
+  const queue = opts.queue ?? new SpiceQueue();
+  const prog = opts.progress === false ? null : new Progress('spikes', levels.length, 'levels');
+  try {
+    return await Promise.all(
+      levels.map(async (level) => {
+        const [iInit, tr] = await Promise.all([extractIinit(p, level, queue), runLevelTransient(p, level, { queue })]);
+        prog?.tick(1, `m=${level}`);
+        const reg = tr.tCross === null ? null : registerSpike(tr.tCross, p.fClk);
+        return { level, iInit, tCross: tr.tCross, tSpike: reg?.tSpike ?? null, clockCycle: reg?.clockCycle ?? null };
+      }),
+    );
+  } catch (e) {
+    queue.abort();
+    throw e;
+  } finally {
+    prog?.finish();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Monte-Carlo engines with real ngspice (small sample counts, few levels).
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultCircuit } from '../../src/circuit/params.js';
+import { runMonteCarlo } from '../../src/montecarlo/engine.js';
+import { compareEngines } from '../../src/montecarlo/crosscheck.js';
+import { BatchStore } from '../../src/montecarlo/store.js';
+import { defaultSigmas, zeroSigmas } from '../../src/montecarlo/variation.js';
+import { pmapFromMonteCarlo } from '../../src/errormodel/frommc.js';
+import { pmapCsv, pmapNpy } from '../../src/errormodel/pmapio.js';
+
+const p = { ...defaultCircuit(), cMem: 4e-12 };
+const levels = [1, 8, 16, 32];
+
+describe('Monte-Carlo engines (real ngspice)', () => {
+  it('zero variation: both engines give the identity P_map', async () => {
+    for (const engine of ['quasistatic', 'transient'] as const) {
+      const r = await runMonteCarlo({ circuit: p, sigmas: zeroSigmas(), seed: 1, samples: 2, levels, engine, workers: 2, progress: false });
+      const pm = pmapFromMonteCarlo(r);
+      expect(pm.matrix).toEqual(levels.map((_, i) => levels.map((_, j) => (i === j ? 1 : 0))));
+      // every sample equals the nominal spike exactly
+      r.byLevel.forEach((l, i) => expect([...l.tCross]).toEqual([r.nominal[i]!.tCross, r.nominal[i]!.tCross]));
+    }
+  });
+
+  it('same seed, 1 vs 2 workers: identical P_map bytes; rows sum to 1; engines agree on the same samples', async () => {
+    const base = { circuit: p, sigmas: defaultSigmas(), seed: 11, samples: 6, levels, progress: false as const };
+    const q1 = await runMonteCarlo({ ...base, engine: 'quasistatic', workers: 1 });
+    const q2 = await runMonteCarlo({ ...base, engine: 'quasistatic', workers: 2, cPar: q1.cPar! });
+    const p1 = pmapFromMonteCarlo(q1, { timeBase: 'cross' });
+    const p2 = pmapFromMonteCarlo(q2, { timeBase: 'cross' });
+    expect(pmapCsv(p2)).toBe(pmapCsv(p1));
+    expect(pmapNpy(p2, 32).equals(pmapNpy(p1, 32))).toBe(true);
+    for (const row of p1.matrix) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    // variation really moves the samples
+    expect(new Set(q1.byLevel[0]!.tCross).size).toBe(6);
+    // transient on the same samples: same spike times within 1 % (quasi-static is exact up to the parasitic)
+    const t = await runMonteCarlo({ ...base, engine: 'transient', workers: 2, batchSize: 3, window: q1.window });
+    const cmp = compareEngines(q1, t);
+    for (const l of cmp.perLevel) expect(l.maxRel).toBeLessThan(0.01);
+    expect(q1.cPar!).toBeGreaterThan(0);
+    expect(q1.cPar!).toBeLessThan(50e-15);
+  });
+
+  it('a failing batch is retried, recorded with its log and its samples counted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capmin-mc-fail-'));
+    try {
+      const store = new BatchStore(dir);
+      // 1 ms per batch cannot finish: first attempt and the tighter retry both time out
+      const r = await runMonteCarlo({ circuit: p, sigmas: defaultSigmas(), seed: 1, samples: 4, levels: [8], engine: 'transient', batchSize: 2, workers: 2, window: 50e-9, timeoutMs: 1, store, progress: false }).catch((e: Error) => e);
+      // the nominal batch failing is fatal and named; per-sample batches are not reached
+      expect(r).toBeInstanceOf(Error);
+      expect((r as Error).message).toMatch(/nominal .* failed/);
+      const failedLogs = readdirSync(join(dir, 'failed'));
+      expect(failedLogs.length).toBeGreaterThan(0);
+      expect(readFileSync(join(dir, 'failed', failedLogs[0]!), 'utf8')).toMatch(/failed twice; last error: ngspice timeout/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('failed sample batches do not stop the run: counted per level, NaN samples, excluded from P_map', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capmin-mc-fail2-'));
+    try {
+      const store = new BatchStore(dir);
+      const base = { circuit: p, sigmas: defaultSigmas(), seed: 1, levels: [8], engine: 'transient' as const, window: 50e-9, store, progress: false as const };
+      // nominal batches finish with the normal timeout and are cached ...
+      await runMonteCarlo({ ...base, samples: 1 });
+      // ... then sample batches of 2 with an impossible 1 ms limit fail twice each
+      const r = await runMonteCarlo({ ...base, samples: 4, batchSize: 2, timeoutMs: 1 });
+      expect(r.stats.failed).toBe(2);
+      expect(r.stats.retried).toBe(2);
+      expect(r.stats.failedSamples).toEqual({ 8: 4 });
+      expect(r.byLevel[0]!.failed).toBe(4);
+      expect([...r.byLevel[0]!.tCross].every(Number.isNaN)).toBe(true);
+      expect(r.failures.map((f) => f.kind)).toEqual(['timeout', 'timeout']);
+      for (const f of r.failures) expect(existsSync(join(dir, f.log!))).toBe(true);
+      const pm = pmapFromMonteCarlo(r);
+      expect(pm.emptyRows).toEqual([8]);
+      // a resumed run does not re-simulate recorded failures
+      const again = await runMonteCarlo({ ...base, samples: 4, batchSize: 2, timeoutMs: 1 });
+      expect(again.stats.simulated).toBe(0);
+      expect(again.stats.failed).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
