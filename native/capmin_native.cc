@@ -339,6 +339,91 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// signInto(src, dst): dst = +1 where src > 0 else -1
+Napi::Value SignInto(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) return env.Undefined();
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  float* src = F32ARG(0, "src", n);
+  float* dst = src ? F32ARG(1, "dst", n) : nullptr;
+  if (!dst) return env.Undefined();
+  for (size_t i = 0; i < n; i++) dst[i] = src[i] > 0.0f ? 1.0f : -1.0f;
+  return env.Undefined();
+}
+
+// steMask(w, g): g = 0 where |w| > 1 (gradient of hardtanh on the latent weights)
+Napi::Value SteMask(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) return env.Undefined();
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  float* w = F32ARG(0, "w", n);
+  float* g = w ? F32ARG(1, "g", n) : nullptr;
+  if (!g) return env.Undefined();
+  for (size_t i = 0; i < n; i++)
+    if (w[i] > 1.0f || w[i] < -1.0f) g[i] = 0.0f;
+  return env.Undefined();
+}
+
+// pooledWeightGrad(gPool, arg, p, B, H, W, C, K, gw): weight gradient of a conv followed by 2x2 maxpool,
+// straight from the pooled gradient (the unpooled one is zero except at the winners):
+// gw[co*K + k] = sum over pooled rows r (in order) of gPool[r*C + co] * p[winner(r, co)*K + k]  (float64 sums)
+Napi::Value PooledWeightGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t B = I(info[3]), H = I(info[4]), W = I(info[5]), C = I(info[6]), K = I(info[7]);
+  const int64_t Ho = H >> 1, Wo = W >> 1;
+  float* gPool = F32ARG(0, "gPool", static_cast<size_t>(B * Ho * Wo * C));
+  uint8_t* arg = gPool ? U8ARG(1, "arg", static_cast<size_t>(B * Ho * Wo * C)) : nullptr;
+  float* p = arg ? F32ARG(2, "p", static_cast<size_t>(B * H * W * K)) : nullptr;
+  float* gw = p ? F32ARG(8, "gw", static_cast<size_t>(C * K)) : nullptr;
+  if (!gw) return env.Undefined();
+  std::vector<double> acc(static_cast<size_t>(C * K), 0.0);
+  for (int64_t b = 0; b < B; b++)
+    for (int64_t oy = 0; oy < Ho; oy++)
+      for (int64_t ox = 0; ox < Wo; ox++) {
+        const int64_t pix0 = (b * H + 2 * oy) * W + 2 * ox;
+        const int64_t o = ((b * Ho + oy) * Wo + ox) * C;
+        for (int64_t co = 0; co < C; co++) {
+          const double g = gPool[o + co];
+          if (g == 0.0) continue;
+          const int a = arg[o + co];
+          const float* pr = p + (pix0 + (a & 1) + (a >> 1) * W) * K;
+          double* ac = acc.data() + co * K;
+          for (int64_t k = 0; k < K; k++) ac[k] += g * static_cast<double>(pr[k]);
+        }
+      }
+  for (int64_t i = 0; i < C * K; i++) gw[i] = static_cast<float>(acc[i]);
+  return env.Undefined();
+}
+
+// dgemm(transA, transB, M, N, K, alpha, A, offA, lda, B, offB, ldb, beta, C, offC, ldc) on Float64Arrays
+// (row-major cblas_dgemm; the trainer's exact float64 first-layer evaluation).
+Napi::Value Dgemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 16) {
+    Napi::TypeError::New(env, "dgemm expects 16 arguments").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const bool ta = info[0].ToBoolean().Value();
+  const bool tb = info[1].ToBoolean().Value();
+  const int64_t M = I(info[2]), N = I(info[3]), K = I(info[4]);
+  const double alpha = info[5].As<Napi::Number>().DoubleValue();
+  const int64_t offA = I(info[7]), lda = I(info[8]), offB = I(info[10]), ldb = I(info[11]), offC = I(info[14]), ldc = I(info[15]);
+  const double beta = info[12].As<Napi::Number>().DoubleValue();
+  if (M <= 0 || N <= 0 || K < 0 || offA < 0 || offB < 0 || offC < 0) return env.Undefined();
+  const int64_t aRows = ta ? K : M, aCols = ta ? M : K, bRows = tb ? N : K, bCols = tb ? K : N;
+  if (lda < aCols || ldb < bCols || ldc < N) {
+    Napi::RangeError::New(env, "dgemm: leading dimension too small").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  double* A = Arr<double>(env, info[6], napi_float64_array, "A", static_cast<size_t>(offA + (aRows > 0 ? (aRows - 1) * lda + aCols : 0)));
+  double* B = A ? Arr<double>(env, info[9], napi_float64_array, "B", static_cast<size_t>(offB + (bRows > 0 ? (bRows - 1) * ldb + bCols : 0))) : nullptr;
+  double* C = B ? Arr<double>(env, info[13], napi_float64_array, "C", static_cast<size_t>(offC + (M - 1) * ldc + N)) : nullptr;
+  if (!C) return env.Undefined();
+  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(M), static_cast<int>(N),
+              static_cast<int>(K), alpha, A + offA, static_cast<int>(lda), B + offB, static_cast<int>(ldb), beta, C + offC, static_cast<int>(ldc));
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sgemm", Napi::Function::New(env, Sgemm, "sgemm"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
@@ -351,6 +436,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bnTrain", Napi::Function::New(env, BnTrain, "bnTrain"));
   exports.Set("bnBackward", Napi::Function::New(env, BnBackward, "bnBackward"));
   exports.Set("adam", Napi::Function::New(env, AdamUpdate, "adam"));
+  exports.Set("dgemm", Napi::Function::New(env, Dgemm, "dgemm"));
+  exports.Set("signInto", Napi::Function::New(env, SignInto, "signInto"));
+  exports.Set("steMask", Napi::Function::New(env, SteMask, "steMask"));
+  exports.Set("pooledWeightGrad", Napi::Function::New(env, PooledWeightGrad, "pooledWeightGrad"));
   return exports;
 }
 

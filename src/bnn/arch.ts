@@ -287,33 +287,34 @@ function basicBlock(b: Builder, x: TRef, prefix: string, planes: number, stride:
   return b.sign(b.add(u, s));
 }
 
-function build(arch: ArchName, input: InputShape, classes: number, get: ParamGetter | null): Builder {
+function build(arch: ArchName, input: InputShape, classes: number, get: ParamGetter | null, width = 1): Builder {
   const b = new Builder(get);
+  const W = (ch: number) => Math.max(1, Math.round(ch * width));
   let x: TRef = { slot: 0, c: input.c, h: input.h, w: input.w };
   switch (arch) {
     case 'vgg3':
-      x = b.conv(x, 'conv1', 64, 3, 1, 1, true);
+      x = b.conv(x, 'conv1', W(64), 3, 1, 1, true);
       x = b.sign(b.bn(b.maxpool(x, 2), 'bn1'));
-      x = b.conv(x, 'conv2', 64, 3, 1, 1);
+      x = b.conv(x, 'conv2', W(64), 3, 1, 1);
       x = b.sign(b.bn(b.maxpool(x, 2), 'bn2'));
-      x = b.sign(b.bn(b.linear(x, 'fc1', 2048), 'bn3'));
+      x = b.sign(b.bn(b.linear(x, 'fc1', W(2048)), 'bn3'));
       x = b.scale(b.linear(x, 'fc2', classes), 'scale');
       break;
     case 'vgg7': {
       const cfg: Array<[number, boolean]> = [[128, false], [128, true], [256, false], [256, true], [512, false], [512, true]];
       cfg.forEach(([ch, pool], i) => {
-        x = b.conv(x, `conv${i + 1}`, ch, 3, 1, 1, i === 0);
+        x = b.conv(x, `conv${i + 1}`, W(ch), 3, 1, 1, i === 0);
         if (pool) x = b.maxpool(x, 2);
         x = b.sign(b.bn(x, `bn${i + 1}`));
       });
-      x = b.sign(b.bn(b.linear(x, 'fc1', 1024), 'bn7'));
+      x = b.sign(b.bn(b.linear(x, 'fc1', W(1024)), 'bn7'));
       x = b.scale(b.linear(x, 'fc2', classes), 'scale');
       break;
     }
     case 'resnet18': {
-      x = b.conv(x, 'conv1', 64, 3, 1, 1, true);
+      x = b.conv(x, 'conv1', W(64), 3, 1, 1, true);
       x = b.sign(b.bn(x, 'bn1'));
-      const planes = [64, 128, 256, 512];
+      const planes = [64, 128, 256, 512].map(W);
       const strides = [1, 2, 2, 2];
       for (let l = 0; l < 4; l++) {
         if (l === 3) x = b.maxpool(x, 2);
@@ -340,15 +341,18 @@ export function paramSpecs(arch: ArchName, input: InputShape = DEFAULT_INPUT[arc
   return build(arch, input, classes, null).specs;
 }
 
-/** Build a model from a parameter getter (float values; weights are binarized with sign(w > 0)). */
+/**
+ * Build a model from a parameter getter (float values; weights are binarized with sign(w > 0)).
+ * `width` scales every channel/feature count (tests and benchmarks only; checkpoints always use width 1).
+ */
 export function buildModel(
   arch: ArchName,
   get: ParamGetter,
-  opts: { input?: InputShape; classes?: number; metadata?: Record<string, string> } = {},
+  opts: { input?: InputShape; classes?: number; metadata?: Record<string, string>; width?: number } = {},
 ): BnnModel {
   const input = opts.input ?? DEFAULT_INPUT[arch];
   const classes = opts.classes ?? 10;
-  const b = build(arch, input, classes, get) as Builder & { out: number };
+  const b = build(arch, input, classes, get, opts.width) as Builder & { out: number };
   return {
     arch, input, classes, ops: b.ops, nSlots: b.nSlots, outSlot: b.out, arrayLayers: b.arrayLayers,
     metadata: { ...(opts.metadata ?? {}), arch },

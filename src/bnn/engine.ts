@@ -2,7 +2,8 @@
  * The bit-packed BNN engine: one image at a time through a compiled `BnnModel`.
  *
  * Semantics (these decide every number capmin reports; see docs/bnn.md):
- * - The first conv/linear layer takes the real-valued image with ±1 weights, in float64, without errors.
+ * - The first conv/linear layer takes the real-valued image with ±1 weights, in float64, without errors
+ *   (each kernel row summed left to right, rows added in (c, kh) order).
  * - Every other conv/linear layer runs on the analog array: its dot product's reduction axis, in im2col order
  *   (C_in, kh, kw) for convs and flatten order (C, H, W) for linears, is cut into chunks of `a` cells
  *   (the paper's sub-MACs, Fig. 7). Cells fed by zero padding are inactive (never conduct); the last chunk may
@@ -22,7 +23,7 @@ import { levelTables, type LevelTables, type PMap } from './pmap.js';
 export interface ArrayConfig {
   /** Cells per array (chunk size), 1..32; default 32. */
   a?: number;
-  /** P_map realisation: 'auto' (thinned when every row keeps its mode with probability ≥ 0.8), 'direct', 'thinned'. */
+  /** P_map realisation: 'auto' (thinned when every row keeps its mode with probability ≥ 0.95), 'direct', 'thinned'. */
   sampling?: 'auto' | 'direct' | 'thinned';
   /** CapMin clipping bounds [lo, hi] on the level m (Eq. 4). */
   clip?: readonly [number, number];
@@ -45,6 +46,9 @@ interface ArrayStage {
   W: Int32Array;
   X: Int32Array;
   args: KernelArgs;
+  /** fast im2col packing for 3×3 convs at a = 32: padded 0/1 plane and 3-bit row codes */
+  plane: Uint8Array | null;
+  codes: Int32Array | null;
 }
 
 /** Sub-MACs (chunks) per image for a model at array size a: Σ over array layers of α·δ·⌈β/a⌉. */
@@ -72,14 +76,21 @@ export class Engine {
     this.tables = levelTables(a, cfg.clip, cfg.pMap);
     const t = this.tables;
     this.mode = t.sampled ? 2 : t.exact ? 0 : 1;
-    const thinned = cfg.sampling === 'thinned' || ((cfg.sampling ?? 'auto') === 'auto' && t.qMax <= 0.2);
+    const thinned = cfg.sampling === 'thinned' || ((cfg.sampling ?? 'auto') === 'auto' && t.qMax <= 0.05);
     this.sampler = t.sampled
-      ? new Sampler(a + 1, t.base, t.det, t.thr, t.alias, t.accept, t.devThr, t.devAlias, t.qMax, thinned)
+      ? new Sampler(t, thinned)
       : null;
     const sizes = new Array<number>(model.nSlots).fill(0);
     sizes[0] = model.input.c * model.input.h * model.input.w;
     for (const op of model.ops) sizes[op.dst] = outSize(op);
     this.slots = sizes.map((n) => new Float64Array(n));
+    // a first-layer 3×3 conv followed by a 2×2 maxpool that alone reads it is computed pooled
+    model.ops.forEach((op, i) => {
+      const next = model.ops[i + 1];
+      if (op.op !== 'conv' || !op.first || op.k !== 3 || next?.op !== 'maxpool' || next.k !== 2 || next.src !== op.dst) return;
+      const readers = model.ops.filter((o) => ('src' in o && o.src === op.dst) || (o.op === 'add' && (o.a === op.dst || o.b === op.dst)));
+      if (readers.length === 1) this.fusedPool.add(i + 1);
+    });
     model.arrayLayers.forEach((l, i) => {
       const op = model.ops[l.opIndex] as ConvOp | LinearOp;
       const st = compileStage(op, i, a);
@@ -101,10 +112,7 @@ export class Engine {
   forward(image: ArrayLike<number>, imageIndex = 0, run = 0, seed = 0, hist?: Float64Array[]): Float64Array {
     const s0 = this.slots[0]!;
     for (let i = 0; i < s0.length; i++) s0[i] = image[i]!;
-    if (this.sampler) {
-      const g = new Rng(seed, run, imageIndex);
-      this.sampler.seed([g.nextU32(), g.nextU32(), g.nextU32(), g.nextU32()]);
-    }
+    this.seedImage(imageIndex, run, seed);
     const ops = this.model.ops;
     for (let i = 0; i < ops.length; i++) this.run(ops[i]!, i, hist);
     return this.slots[this.model.outSlot]!;
@@ -120,28 +128,42 @@ export class Engine {
     return this.slots[i]!;
   }
 
-  /** Run ops[0..upto) only (calibration of random models). */
-  forwardPartial(image: ArrayLike<number>, upto: number): void {
+  /** Run ops[0..upto) only (calibration of random models, per-layer tests); same seeding as `forward`. */
+  forwardPartial(image: ArrayLike<number>, upto: number, imageIndex = 0, run = 0, seed = 0): void {
     const s0 = this.slots[0]!;
     for (let i = 0; i < s0.length; i++) s0[i] = image[i]!;
+    this.seedImage(imageIndex, run, seed);
     for (let i = 0; i < upto; i++) this.run(this.model.ops[i]!, i, undefined);
   }
 
+  private seedImage(imageIndex: number, run: number, seed: number): void {
+    if (!this.sampler) return;
+    const g = new Rng(seed, run, imageIndex);
+    this.sampler.seed(Array.from({ length: 8 }, () => g.nextU32()));
+  }
+
+  /** ops fused into the preceding first-layer conv (2×2 maxpool), skipped by `run` */
+  private readonly fusedPool = new Set<number>();
+
   private run(op: Op, index: number, hist: Float64Array[] | undefined): void {
     const S = this.slots;
+    if (this.fusedPool.has(index)) return;
     switch (op.op) {
       case 'conv':
       case 'linear': {
         const st = this.stages.get(index);
         if (!st) {
-          if (op.op === 'conv') convFloat(op, S[op.src]!, S[op.dst]!, this.padBuf(op));
+          if (op.op === 'conv') {
+            if (this.fusedPool.has(index + 1)) convFloat(op, S[op.src]!, S[this.model.ops[index + 1]!.dst]!, this.padBuf(op), 2);
+            else convFloat(op, S[op.src]!, S[op.dst]!, this.padBuf(op));
+          }
           else linearFloat(op, S[op.src]!, S[op.dst]!);
           return;
         }
         this.pack(st, S[op.src]!);
         if (hist) kernelHist(st.args, hist[st.layer]!);
         else if (this.mode === 0) kernelExact(st.args);
-        else if (this.mode === 1) kernelLut(st.args, this.tables.lut);
+        else if (this.mode === 1) kernelLut(st.args, this.tables.det);
         else if (this.sampler!.thinned) kernelSampleThinned(st.args, this.sampler!);
         else kernelSampleDirect(st.args, this.sampler!);
         return;
@@ -222,11 +244,11 @@ export class Engine {
   }
 
   /** Pack the ±1 input of an array layer into chunk words (im2col order for convs). */
-  private scratches = new Map<ConvOp, { col: Float64Array; wf: Float64Array }>();
-  private padBuf(op: ConvOp): { col: Float64Array; wf: Float64Array } {
+  private scratches = new Map<ConvOp, FirstScratch>();
+  private padBuf(op: ConvOp): FirstScratch {
     let b = this.scratches.get(op);
     if (!b) {
-      b = { col: new Float64Array(op.cin * op.k * op.k), wf: Float64Array.from(op.weight) };
+      b = firstScratch(op);
       this.scratches.set(op, b);
     }
     return b;
@@ -235,6 +257,10 @@ export class Engine {
   private pack(st: ArrayStage, src: Float64Array): void {
     const a = this.a;
     const X = st.X;
+    if (st.plane) {
+      packConv3(st, src);
+      return;
+    }
     if (st.gidx) {
       const g = st.gidx;
       const n = st.P * st.nC;
@@ -325,8 +351,65 @@ function compileStage(op: ConvOp | LinearOp, layer: number, a: number): ArraySta
   return withArgs({ op, layer, P, O: cout, nC, gidx, chunkLen: new Int32Array(0), M, nAct, W: packWeights(op.weight, cout, beta, a), X: new Int32Array(P * nC) });
 }
 
-function withArgs(st: Omit<ArrayStage, 'args'>): ArrayStage {
-  return { ...st, args: { X: st.X, M: st.M, nAct: st.nAct, P: st.P, W: st.W, O: st.O, nC: st.nC, out: new Float64Array(0) } };
+function withArgs(st: Omit<ArrayStage, 'args' | 'plane' | 'codes'>): ArrayStage {
+  let plane: Uint8Array | null = null;
+  let codes: Int32Array | null = null;
+  const op = st.op;
+  if (op.op === 'conv' && op.k === 3 && st.nC * 32 === Math.ceil((op.cin * 9) / 32) * 32 && isA32(st)) {
+    const Hp = op.inH + 2 * op.pad;
+    plane = new Uint8Array(op.cin * Hp * (op.inW + 2 * op.pad));
+    codes = new Int32Array(op.cin * Hp * op.outW);
+  }
+  return { ...st, plane, codes, args: { X: st.X, M: st.M, nAct: st.nAct, P: st.P, W: st.W, O: st.O, nC: st.nC, out: new Float64Array(0) } };
+}
+
+function isA32(st: Omit<ArrayStage, 'args' | 'plane' | 'codes'>): boolean {
+  return st.gidx !== null && st.gidx.length === st.P * st.nC * 32;
+}
+
+/**
+ * im2col packing of a 3×3 conv at a = 32 without per-cell gathers: the ±1 input becomes a zero-padded 0/1 plane,
+ * each (channel, padded row, output column) gets its 3-bit row code, and the 9-bit code of channel c
+ * (bit ky·3 + kx) is placed at bit offset 9c of the position's cell stream — exactly the (C_in, kh, kw) order.
+ */
+function packConv3(st: ArrayStage, src: Float64Array): void {
+  const op = st.op as ConvOp;
+  const { cin, stride, pad, inH, inW, outH, outW } = op;
+  const Hp = inH + 2 * pad;
+  const Wp = inW + 2 * pad;
+  const plane = st.plane!;
+  const codes = st.codes!;
+  const X = st.X;
+  const nC = st.nC;
+  for (let c = 0; c < cin; c++)
+    for (let y = 0; y < inH; y++) {
+      const s0 = (c * inH + y) * inW;
+      const d0 = (c * Hp + y + pad) * Wp + pad;
+      for (let x = 0; x < inW; x++) plane[d0 + x] = src[s0 + x]! > 0 ? 1 : 0;
+    }
+  for (let r = 0; r < cin * Hp; r++) {
+    const pr = r * Wp;
+    const cr = r * outW;
+    for (let ox = 0; ox < outW; ox++) {
+      const i = pr + ox * stride;
+      codes[cr + ox] = plane[i]! | (plane[i + 1]! << 1) | (plane[i + 2]! << 2);
+    }
+  }
+  X.fill(0);
+  const rowStep = Hp * outW;
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      const base = (oy * outW + ox) * nC;
+      let ci = oy * stride * outW + ox;
+      for (let c = 0, off = 0; c < cin; c++, off += 9, ci += rowStep) {
+        const code = codes[ci]! | (codes[ci + outW]! << 3) | (codes[ci + 2 * outW]! << 6);
+        const j = off >>> 5;
+        const sh = off & 31;
+        X[base + j]! |= code << sh;
+        if (sh > 23) X[base + j + 1]! |= code >>> (32 - sh);
+      }
+    }
+  }
 }
 
 /** Pack ±1 weight rows [rows, beta] into chunk words (bit 1 = +1). */
@@ -344,33 +427,147 @@ export function packWeights(w: Int8Array, rows: number, beta: number, a: number)
   return W;
 }
 
+/** Scratch of the first-layer conv: padded input and, for k = 3, signed row sums of every 3-tap pattern. */
+interface FirstScratch {
+  padded: Float64Array;
+  rows: Float64Array;
+  /** per (o, c, ky): weight pattern (w0 > 0)·4 + (w1 > 0)·2 + (w2 > 0) of the kernel row (k = 3) */
+  pat: Int32Array;
+  /** per (c, ky) of the current output channel: offset into the row sums */
+  offs: Int32Array;
+}
+
 /**
- * First-layer conv on real values (float64, ±1 weights, zero padding): for each output, the plain dot product
- * of the im2col column (0 for padding) with the weight row, accumulated from 0 in (c, kh, kw) order.
+ * First-layer conv on real values (float64, ±1 weights, zero padding). Accumulation order (it fixes the last bit):
+ * each kernel row (c, ky) is summed left to right, r = (w0·x0 + w1·x1) + w2·x2, and the rows are added in
+ * (c, ky) order starting from 0. For 3-wide kernels all 8 signed row sums are computed once per input row and
+ * output column and shared by every output channel (negation is exact, so this is the same arithmetic).
  */
-function convFloat(op: ConvOp, src: Float64Array, dst: Float64Array, scratch: { col: Float64Array; wf: Float64Array }): void {
-  const { cin, cout, k, stride, pad, inH, inW, outH, outW } = op;
-  const beta = cin * k * k;
+function convFloat(op: ConvOp, src: Float64Array, dst: Float64Array, sc: FirstScratch, pool = 0): void {
+  const { cin, cout, k, stride, pad, inH, inW, outH, outW, weight } = op;
+  const Hp = inH + 2 * pad;
+  const Wp = inW + 2 * pad;
+  const padded = sc.padded;
+  for (let c = 0; c < cin; c++)
+    for (let y = 0; y < inH; y++) {
+      const from = (c * inH + y) * inW;
+      padded.set(src.subarray(from, from + inW), (c * Hp + y + pad) * Wp + pad);
+    }
   const P = outH * outW;
-  const { col, wf } = scratch;
-  for (let oy = 0; oy < outH; oy++) {
-    for (let ox = 0; ox < outW; ox++) {
-      for (let c = 0, t = 0; c < cin; c++)
-        for (let ky = 0; ky < k; ky++) {
-          const iy = oy * stride + ky - pad;
-          for (let kx = 0; kx < k; kx++, t++) {
-            const ix = ox * stride + kx - pad;
-            col[t] = iy >= 0 && iy < inH && ix >= 0 && ix < inW ? src[(c * inH + iy) * inW + ix]! : 0;
+  if (k === 3) {
+    const R = sc.rows;
+    // R[((c·Hp + yp)·outW + ox)·8 + pattern], pattern = (w0 > 0)·4 + (w1 > 0)·2 + (w2 > 0)
+    for (let c = 0; c < cin; c++)
+      for (let yp = 0; yp < Hp; yp++) {
+        const prow = (c * Hp + yp) * Wp;
+        let rb = (c * Hp + yp) * outW * 8;
+        for (let ox = 0; ox < outW; ox++, rb += 8) {
+          const i = prow + ox * stride;
+          const x0 = padded[i]!;
+          const x1 = padded[i + 1]!;
+          const x2 = padded[i + 2]!;
+          const s01 = x0 + x1;
+          const d01 = x0 - x1;
+          const u0 = s01 + x2;
+          const u1 = s01 - x2;
+          const u2 = d01 + x2;
+          const u3 = d01 - x2;
+          R[rb + 7] = u0;
+          R[rb + 6] = u1;
+          R[rb + 5] = u2;
+          R[rb + 4] = u3;
+          R[rb] = -u0;
+          R[rb + 1] = -u1;
+          R[rb + 2] = -u2;
+          R[rb + 3] = -u3;
+        }
+      }
+    const pat = sc.pat;
+    const terms = cin * 3;
+    const offs = sc.offs;
+    if (pool === 2) {
+      // fused 2×2 maxpool: dst holds cout × ⌊outH/2⌋ × ⌊outW/2⌋
+      const pH = outH >> 1;
+      const pW = outW >> 1;
+      const rowStep = stride * outW * 8;
+      for (let o = 0; o < cout; o++) {
+        for (let t = 0; t < terms; t++) {
+          const c = (t / 3) | 0;
+          offs[t] = ((c * Hp + (t - 3 * c)) * outW) * 8 + pat[o * terms + t]!;
+        }
+        const ob = o * pH * pW;
+        for (let py = 0; py < pH; py++) {
+          for (let px = 0; px < pW; px++) {
+            const b00 = 2 * py * rowStep + 2 * px * 8;
+            let s00 = 0;
+            let s01 = 0;
+            let s10 = 0;
+            let s11 = 0;
+            for (let t = 0; t < terms; t++) {
+              const q = offs[t]! + b00;
+              s00 += R[q]!;
+              s01 += R[q + 8]!;
+              s10 += R[q + rowStep]!;
+              s11 += R[q + rowStep + 8]!;
+            }
+            const m0 = s00 > s01 ? s00 : s01;
+            const m1 = s10 > s11 ? s10 : s11;
+            dst[ob + py * pW + px] = m0 > m1 ? m0 : m1;
           }
         }
-      const p = oy * outW + ox;
-      for (let o = 0, wo = 0; o < cout; o++, wo += beta) {
+      }
+      return;
+    }
+    for (let o = 0; o < cout; o++) {
+      for (let t = 0; t < terms; t++) {
+        const c = (t / 3) | 0;
+        offs[t] = ((c * Hp + (t - 3 * c)) * outW) * 8 + pat[o * terms + t]!;
+      }
+      const ob = o * P;
+      for (let oy = 0; oy < outH; oy++) {
+        for (let ox = 0; ox < outW; ox++) {
+          const b = (oy * stride * outW + ox) * 8;
+          let s = 0;
+          for (let t = 0; t < terms; t++) s += R[offs[t]! + b]!;
+          dst[ob + oy * outW + ox] = s;
+        }
+      }
+    }
+    return;
+  }
+  for (let o = 0; o < cout; o++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
         let s = 0;
-        for (let t = 0; t < beta; t++) s += wf[wo + t]! * col[t]!;
-        dst[o * P + p] = s;
+        for (let c = 0; c < cin; c++) {
+          for (let ky = 0; ky < k; ky++) {
+            const prow = (c * Hp + oy * stride + ky) * Wp + ox * stride;
+            const wrow = ((o * cin + c) * k + ky) * k;
+            let r = weight[wrow]! > 0 ? padded[prow]! : -padded[prow]!;
+            for (let kx = 1; kx < k; kx++) r = weight[wrow + kx]! > 0 ? r + padded[prow + kx]! : r - padded[prow + kx]!;
+            s += r;
+          }
+        }
+        dst[o * P + oy * outW + ox] = s;
       }
     }
   }
+}
+
+/** Scratch buffers of a first-layer conv. */
+function firstScratch(op: ConvOp): FirstScratch {
+  const Hp = op.inH + 2 * op.pad;
+  const Wp = op.inW + 2 * op.pad;
+  const padded = new Float64Array(op.cin * Hp * Wp);
+  if (op.k !== 3) return { padded, rows: new Float64Array(0), pat: new Int32Array(0), offs: new Int32Array(0) };
+  const pat = new Int32Array(op.cout * op.cin * 3);
+  for (let o = 0; o < op.cout; o++)
+    for (let c = 0; c < op.cin; c++)
+      for (let ky = 0; ky < 3; ky++) {
+        const w = ((o * op.cin + c) * 3 + ky) * 3;
+        pat[(o * op.cin + c) * 3 + ky] = (op.weight[w]! > 0 ? 4 : 0) + (op.weight[w + 1]! > 0 ? 2 : 0) + (op.weight[w + 2]! > 0 ? 1 : 0);
+      }
+  return { padded, rows: new Float64Array(op.cin * Hp * op.outW * 8), pat, offs: new Int32Array(op.cin * 3) };
 }
 
 function linearFloat(op: LinearOp, src: Float64Array, dst: Float64Array): void {

@@ -9,6 +9,8 @@
  * Neurons are processed four at a time so each input word is loaded once per four dot products.
  */
 
+import type { LevelTables } from './pmap.js';
+
 /** Hamming weight of a 32-bit word (SWAR bit tricks, no tables). */
 export function popcount32(v: number): number {
   v = v - ((v >>> 1) & 0x55555555);
@@ -163,7 +165,9 @@ export function kernelLut(k: KernelArgs, lut: Int32Array): void {
 /**
  * Sampler state and tables for P_map draws. Every chunk's read level is an independent draw from the P_map
  * row of its (clipped) level. Two exact realisations:
- * - direct: one 32-bit xoshiro128** word per chunk whose row is not deterministic, through the row's alias table;
+ * - direct: for every chunk whose row is not deterministic, 10 random bits pick one of 1024 slices of [0, 1);
+ *   a slice inside one CDF step gives the read level at once, a slice straddling a step (rare) is resolved with
+ *   32 further bits against the row's CDF (exact to 2^-42). One xoshiro128** word serves three draws.
  * - thinned (when every row keeps its most likely value with probability ≥ 1 − qMax, qMax small): chunks are
  *   visited by a Bernoulli(qMax) event process with geometric gaps; an event chunk deviates with probability
  *   q_m / qMax and then draws from the row's off-mode alias table. Distributionally identical, far fewer draws.
@@ -172,40 +176,54 @@ export function kernelLut(k: KernelArgs, lut: Int32Array): void {
 export class Sampler {
   /** xoshiro128** state */
   readonly rs = new Int32Array(4);
+  /** second stream for the rare straddling-slice resolutions of the direct mode */
+  readonly rs2 = new Int32Array(4);
   /** chunks left until the next event (thinned mode) */
   gap = 1;
-  constructor(
-    readonly K: number,
-    /** read level without deviation: deterministic level or the row's mode */
-    readonly base: Int32Array,
-    /** direct mode: −1 = draw from alias; else deterministic read level */
-    readonly det: Int32Array,
-    /** direct mode alias tables over the full row (thresholds scaled to 2^32), stride K */
-    readonly thr: Float64Array,
-    readonly alias: Int32Array,
-    /** thinned mode: accept threshold q_m / qMax scaled to 2^32 */
-    readonly accept: Float64Array,
-    /** thinned mode alias tables over the off-mode distribution, stride K */
-    readonly devThr: Float64Array,
-    readonly devAlias: Int32Array,
-    /** largest deviation probability over the rows that occur */
-    readonly qMax: number,
-    readonly thinned: boolean,
-  ) {
-    this.lnKeep = Math.log1p(-qMax);
-  }
+  /** unused random bits of the current word (direct mode) and how many 10-bit draws remain in it */
+  bits = 0;
+  left = 0;
+  readonly K: number;
+  readonly base: Int32Array;
+  readonly det: Int32Array;
+  readonly bucket: Int8Array;
+  readonly cdf: Float64Array;
+  readonly accept: Float64Array;
+  readonly devThr: Float64Array;
+  readonly devAlias: Int32Array;
+  readonly qMax: number;
   private readonly lnKeep: number;
 
-  /** Seed the generator (4 words, not all zero) and the first gap. */
+  constructor(
+    t: LevelTables,
+    /** use the thinned realisation */
+    readonly thinned: boolean,
+  ) {
+    this.K = t.a + 1;
+    this.base = t.base;
+    this.det = t.det;
+    this.bucket = t.bucket;
+    this.cdf = t.cdf;
+    this.accept = t.accept;
+    this.devThr = t.devThr;
+    this.devAlias = t.devAlias;
+    this.qMax = t.qMax;
+    this.lnKeep = Math.log1p(-t.qMax);
+  }
+
+  /** Seed the generators from 8 words (two xoshiro128** states, each not all zero) and the first gap. */
   seed(words: ArrayLike<number>): void {
     for (let i = 0; i < 4; i++) this.rs[i] = words[i]! | 0;
+    for (let i = 0; i < 4; i++) this.rs2[i] = (words[4 + i] ?? 0x9e3779b9 * (i + 1)) | 0;
     if ((this.rs[0]! | this.rs[1]! | this.rs[2]! | this.rs[3]!) === 0) this.rs[0] = 1;
+    if ((this.rs2[0]! | this.rs2[1]! | this.rs2[2]! | this.rs2[3]!) === 0) this.rs2[0] = 1;
+    this.left = 0;
+    this.bits = 0;
     if (this.thinned) this.gap = this.geometric();
   }
 
-  /** Next uniform 32-bit word (xoshiro128**, the recurrence of util/rng.ts). */
-  next(): number {
-    const rs = this.rs;
+  /** Next uniform 32-bit word of stream 1 (or 2) (xoshiro128**, the recurrence of util/rng.ts). */
+  next(rs: Int32Array = this.rs): number {
     const s1 = rs[1]!;
     const t1 = Math.imul(s1, 5);
     const u = Math.imul((t1 << 7) | (t1 >>> 25), 9) >>> 0;
@@ -226,13 +244,27 @@ export class Sampler {
     return 1 + Math.floor(Math.log(u) / this.lnKeep);
   }
 
-  /** Direct mode: alias draw from row m. */
+  /** Direct mode: the read level of a chunk of level m whose row is not deterministic. */
   draw(m: number): number {
+    if (this.left === 0) {
+      this.bits = this.next();
+      this.left = 3;
+    }
+    this.left--;
+    const i = this.bits >>> 22;
+    this.bits = (this.bits << 10) | 0;
+    const v = this.bucket[(m << 10) | i]!;
+    return v >= 0 ? v : this.resolve(m, i);
+  }
+
+  /** A slice straddling a CDF step: 32 more bits (stream 2) place u inside slice i exactly. */
+  resolve(m: number, i: number): number {
+    const x = i * 4294967296 + this.next(this.rs2);
     const K = this.K;
-    const x = this.next() * K;
-    const col = Math.floor(x * 2.3283064365386963e-10);
-    const k = m * K + col;
-    return x - col * 4294967296 < this.thr[k]! ? col : this.alias[k]!;
+    const cdf = this.cdf;
+    let j = 0;
+    while (x >= cdf[m * K + j]!) j++;
+    return j;
   }
 
   /** Thinned mode: the read level of an event chunk of level m; also draws the next gap. */
@@ -334,23 +366,22 @@ export function kernelSampleThinned(k: KernelArgs, sm: Sampler): void {
 }
 
 /**
- * P_map sampling, direct realisation: one xoshiro128** word per chunk whose row is not deterministic, through
- * the row's alias table (generator state kept in registers, written back to the sampler at the end).
+ * P_map sampling, direct realisation (see Sampler): per chunk whose row is not deterministic, 10 bits of the
+ * xoshiro128** stream (kept in registers; three draws per word) index the row's bucket table.
  */
 export function kernelSampleDirect(k: KernelArgs, sm: Sampler): void {
   const { X, M, nAct, P, W, O, nC, out } = k;
-  const { det, thr, alias, K } = sm;
+  const { det, bucket } = sm;
   const rs = sm.rs;
   let r0 = rs[0]! | 0;
   let r1 = rs[1]! | 0;
   let r2 = rs[2]! | 0;
   let r3 = rs[3]! | 0;
+  let bits = sm.bits | 0;
+  let left = sm.left;
   let t1 = 0;
-  let u = 0;
   let t = 0;
-  let xx = 0;
-  let col = 0;
-  let kk = 0;
+  let i = 0;
   let d = 0;
   let m = 0;
   let v = 0;
@@ -377,19 +408,23 @@ export function kernelSampleDirect(k: KernelArgs, sm: Sampler): void {
         d = det[m]!;
         if (d >= 0) s0 += d;
         else {
-          t1 = Math.imul(r1, 5);
-          u = Math.imul((t1 << 7) | (t1 >>> 25), 9) >>> 0;
-          t = r1 << 9;
-          r2 ^= r0;
-          r3 ^= r1;
-          r1 ^= r2;
-          r0 ^= r3;
-          r2 ^= t;
-          r3 = (r3 << 11) | (r3 >>> 21);
-          xx = u * K;
-          col = Math.floor(xx * 2.3283064365386963e-10);
-          kk = m * K + col;
-          s0 += xx - col * 4294967296 < thr[kk]! ? col : alias[kk]!;
+          if (left === 0) {
+            t1 = Math.imul(r1, 5);
+            bits = Math.imul((t1 << 7) | (t1 >>> 25), 9);
+            t = r1 << 9;
+            r2 ^= r0;
+            r3 ^= r1;
+            r1 ^= r2;
+            r0 ^= r3;
+            r2 ^= t;
+            r3 = (r3 << 11) | (r3 >>> 21);
+            left = 3;
+          }
+          left--;
+          i = bits >>> 22;
+          bits <<= 10;
+          d = bucket[(m << 10) | i]!;
+          s0 += d >= 0 ? d : sm.resolve(m, i);
         }
         v = (x ^ W[w1 + j]!) & mk;
         v = v - ((v >>> 1) & 0x55555555);
@@ -398,19 +433,23 @@ export function kernelSampleDirect(k: KernelArgs, sm: Sampler): void {
         d = det[m]!;
         if (d >= 0) s1 += d;
         else {
-          t1 = Math.imul(r1, 5);
-          u = Math.imul((t1 << 7) | (t1 >>> 25), 9) >>> 0;
-          t = r1 << 9;
-          r2 ^= r0;
-          r3 ^= r1;
-          r1 ^= r2;
-          r0 ^= r3;
-          r2 ^= t;
-          r3 = (r3 << 11) | (r3 >>> 21);
-          xx = u * K;
-          col = Math.floor(xx * 2.3283064365386963e-10);
-          kk = m * K + col;
-          s1 += xx - col * 4294967296 < thr[kk]! ? col : alias[kk]!;
+          if (left === 0) {
+            t1 = Math.imul(r1, 5);
+            bits = Math.imul((t1 << 7) | (t1 >>> 25), 9);
+            t = r1 << 9;
+            r2 ^= r0;
+            r3 ^= r1;
+            r1 ^= r2;
+            r0 ^= r3;
+            r2 ^= t;
+            r3 = (r3 << 11) | (r3 >>> 21);
+            left = 3;
+          }
+          left--;
+          i = bits >>> 22;
+          bits <<= 10;
+          d = bucket[(m << 10) | i]!;
+          s1 += d >= 0 ? d : sm.resolve(m, i);
         }
         v = (x ^ W[w2 + j]!) & mk;
         v = v - ((v >>> 1) & 0x55555555);
@@ -419,19 +458,23 @@ export function kernelSampleDirect(k: KernelArgs, sm: Sampler): void {
         d = det[m]!;
         if (d >= 0) s2 += d;
         else {
-          t1 = Math.imul(r1, 5);
-          u = Math.imul((t1 << 7) | (t1 >>> 25), 9) >>> 0;
-          t = r1 << 9;
-          r2 ^= r0;
-          r3 ^= r1;
-          r1 ^= r2;
-          r0 ^= r3;
-          r2 ^= t;
-          r3 = (r3 << 11) | (r3 >>> 21);
-          xx = u * K;
-          col = Math.floor(xx * 2.3283064365386963e-10);
-          kk = m * K + col;
-          s2 += xx - col * 4294967296 < thr[kk]! ? col : alias[kk]!;
+          if (left === 0) {
+            t1 = Math.imul(r1, 5);
+            bits = Math.imul((t1 << 7) | (t1 >>> 25), 9);
+            t = r1 << 9;
+            r2 ^= r0;
+            r3 ^= r1;
+            r1 ^= r2;
+            r0 ^= r3;
+            r2 ^= t;
+            r3 = (r3 << 11) | (r3 >>> 21);
+            left = 3;
+          }
+          left--;
+          i = bits >>> 22;
+          bits <<= 10;
+          d = bucket[(m << 10) | i]!;
+          s2 += d >= 0 ? d : sm.resolve(m, i);
         }
         v = (x ^ W[w3 + j]!) & mk;
         v = v - ((v >>> 1) & 0x55555555);
@@ -440,19 +483,23 @@ export function kernelSampleDirect(k: KernelArgs, sm: Sampler): void {
         d = det[m]!;
         if (d >= 0) s3 += d;
         else {
-          t1 = Math.imul(r1, 5);
-          u = Math.imul((t1 << 7) | (t1 >>> 25), 9) >>> 0;
-          t = r1 << 9;
-          r2 ^= r0;
-          r3 ^= r1;
-          r1 ^= r2;
-          r0 ^= r3;
-          r2 ^= t;
-          r3 = (r3 << 11) | (r3 >>> 21);
-          xx = u * K;
-          col = Math.floor(xx * 2.3283064365386963e-10);
-          kk = m * K + col;
-          s3 += xx - col * 4294967296 < thr[kk]! ? col : alias[kk]!;
+          if (left === 0) {
+            t1 = Math.imul(r1, 5);
+            bits = Math.imul((t1 << 7) | (t1 >>> 25), 9);
+            t = r1 << 9;
+            r2 ^= r0;
+            r3 ^= r1;
+            r1 ^= r2;
+            r0 ^= r3;
+            r2 ^= t;
+            r3 = (r3 << 11) | (r3 >>> 21);
+            left = 3;
+          }
+          left--;
+          i = bits >>> 22;
+          bits <<= 10;
+          d = bucket[(m << 10) | i]!;
+          s3 += d >= 0 ? d : sm.resolve(m, i);
         }
       }
       out[o * P + p] = na - 2 * s0;
@@ -471,19 +518,23 @@ export function kernelSampleDirect(k: KernelArgs, sm: Sampler): void {
         d = det[m]!;
         if (d >= 0) s += d;
         else {
-          t1 = Math.imul(r1, 5);
-          u = Math.imul((t1 << 7) | (t1 >>> 25), 9) >>> 0;
-          t = r1 << 9;
-          r2 ^= r0;
-          r3 ^= r1;
-          r1 ^= r2;
-          r0 ^= r3;
-          r2 ^= t;
-          r3 = (r3 << 11) | (r3 >>> 21);
-          xx = u * K;
-          col = Math.floor(xx * 2.3283064365386963e-10);
-          kk = m * K + col;
-          s += xx - col * 4294967296 < thr[kk]! ? col : alias[kk]!;
+          if (left === 0) {
+            t1 = Math.imul(r1, 5);
+            bits = Math.imul((t1 << 7) | (t1 >>> 25), 9);
+            t = r1 << 9;
+            r2 ^= r0;
+            r3 ^= r1;
+            r1 ^= r2;
+            r0 ^= r3;
+            r2 ^= t;
+            r3 = (r3 << 11) | (r3 >>> 21);
+            left = 3;
+          }
+          left--;
+          i = bits >>> 22;
+          bits <<= 10;
+          d = bucket[(m << 10) | i]!;
+          s += d >= 0 ? d : sm.resolve(m, i);
         }
       }
       out[o * P + p] = na - 2 * s;
@@ -493,4 +544,6 @@ export function kernelSampleDirect(k: KernelArgs, sm: Sampler): void {
   rs[1] = r1;
   rs[2] = r2;
   rs[3] = r3;
+  sm.bits = bits;
+  sm.left = left;
 }

@@ -172,19 +172,22 @@ export function pMapToCsv(p: PMap): string {
 
 /**
  * Per-level tables for the engine (indexed by the raw level m; the P_map row used is the clipped level's):
- * - `lut`: clipped level (Eq. 4); `det`: deterministic read level, or −1 when the row must be sampled;
- * - `thr`/`alias`: Walker/Vose alias table of the whole row (direct sampling; thresholds scaled to 2^32);
+ * - `lut`: clipped level (Eq. 4); `det`: deterministic read level (clipping, then a one-hot P_map row), or −1
+ *   when the row must be sampled;
+ * - `bucket`/`cdf`: inversion tables of the whole row (direct sampling): `cdf[m·K + j]` = P(read ≤ j)·2^42
+ *   (rounded, last = 2^42); `bucket[m·1024 + i]` = the read level of every u ∈ [i, i+1)/1024 when that interval
+ *   lies inside one level's CDF step, else −1 (resolved with 32 more random bits against `cdf`);
  * - `base`: the row's most likely read level; `q[m]` = 1 − P(base); `qMax` = max q;
  *   `accept` = q/qMax·2^32 and `devThr`/`devAlias`: alias table of the row without `base`, renormalized
  *   (thinned sampling, see kernels.ts Sampler).
- * A draw uses one uniform 32-bit word u: x = u·(a+1), column = ⌊x / 2^32⌋, keep it if x mod 2^32 < thr, else alias.
+ * Alias draws use one uniform 32-bit word u: x = u·K, column = ⌊x / 2^32⌋, keep it if x mod 2^32 < thr, else alias.
  */
 export interface LevelTables {
   a: number;
   lut: Int32Array;
   det: Int32Array;
-  thr: Float64Array;
-  alias: Int32Array;
+  bucket: Int8Array;
+  cdf: Float64Array;
   base: Int32Array;
   q: Float64Array;
   qMax: number;
@@ -202,8 +205,8 @@ export function levelTables(a: number, clip?: readonly [number, number], pMap?: 
   const K = a + 1;
   const lut = clipTable(a, clip);
   const det = new Int32Array(K);
-  const thr = new Float64Array(K * K);
-  const alias = new Int32Array(K * K);
+  const bucket = new Int8Array(K * BUCKETS);
+  const cdf = new Float64Array(K * K);
   const base = new Int32Array(K);
   const q = new Float64Array(K);
   const devThr = new Float64Array(K * K);
@@ -228,7 +231,7 @@ export function levelTables(a: number, clip?: readonly [number, number], pMap?: 
     det[m] = -1;
     q[m] = qm;
     sampled = true;
-    buildAlias(row, thr, alias, m * K);
+    buildBuckets(row, bucket, cdf, m);
     buildAlias(row.map((v, j) => (j === mode ? 0 : v / qm)), devThr, devAlias, m * K);
   }
   let qMax = 0;
@@ -237,7 +240,34 @@ export function levelTables(a: number, clip?: readonly [number, number], pMap?: 
   for (let m = 0; m <= a; m++) accept[m] = qMax > 0 ? Math.round((q[m]! / qMax) * 4294967296) : 0;
   let exact = !sampled;
   for (let m = 0; m <= a && exact; m++) if (det[m] !== m) exact = false;
-  return { a, lut, det, thr, alias, base, q, qMax, accept, devThr, devAlias, sampled, exact };
+  return { a, lut, det, bucket, cdf, base, q, qMax, accept, devThr, devAlias, sampled, exact };
+}
+
+/** Buckets of the direct sampler: 10 random bits pick one of 1024 equal slices of [0, 1). */
+export const BUCKET_BITS = 10;
+const BUCKETS = 1 << BUCKET_BITS;
+const TWO42 = 2 ** 42;
+
+/** Inversion tables of one row (see LevelTables): exact to 2^-42. */
+export function buildBuckets(row: readonly number[], bucket: Int8Array, cdf: Float64Array, m: number): void {
+  const K = row.length;
+  let acc = 0;
+  let last = 0;
+  row.forEach((v, j) => v > 0 && (last = j));
+  for (let j = 0; j < K; j++) {
+    acc += row[j]!;
+    cdf[m * K + j] = j >= last ? TWO42 : Math.min(TWO42, Math.round(acc * TWO42));
+  }
+  const level = (x: number) => {
+    let j = 0;
+    while (x >= cdf[m * K + j]!) j++;
+    return j;
+  };
+  const step = TWO42 / BUCKETS;
+  for (let i = 0; i < BUCKETS; i++) {
+    const lo = level(i * step);
+    bucket[m * BUCKETS + i] = lo === level((i + 1) * step - 1) ? lo : -1;
+  }
 }
 
 /** Vose's alias method on probabilities `p` into thr/alias at offset `off` (thresholds scaled to 2^32). */

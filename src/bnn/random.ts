@@ -15,6 +15,8 @@ export interface RandomModelOptions {
   calibration?: { images: ArrayLike<number>; n: number };
   /** Number of calibration images to use (default min(n, 4)). */
   calibrate?: number;
+  /** Channel/feature multiplier (tests: small networks of the same structure). */
+  width?: number;
 }
 
 /** A random ±1 network of the given architecture with balanced BN thresholds. */
@@ -33,7 +35,7 @@ export function randomModel(arch: ArchName, opts: RandomModelOptions = {}): BnnM
       default: return new Float32Array(n);
     }
   };
-  const model = buildModel(arch, get, { input, classes, metadata: { source: `randomModel seed ${seed}` } });
+  const model = buildModel(arch, get, { input, classes, width: opts.width, metadata: { source: `randomModel seed ${seed}` } });
   const per = input.c * input.h * input.w;
   let cal = opts.calibration;
   if (!cal) {

@@ -34,7 +34,7 @@ export function forwardReference(model: BnnModel, image: ArrayLike<number>, opts
         for (let o = 0; o < op.cout; o++) {
           for (let p = 0; p < P; p++) {
             out[o * P + p] = op.first
-              ? dot(op.weight, o * beta, cols, p * beta, beta)
+              ? rowDot(op.weight, o * beta, cols, p * beta, beta, op.k)
               : chunked(op.weight, o * beta, cols, p * beta, beta, a, map, opts.hist?.[layer]);
           }
         }
@@ -111,6 +111,17 @@ export function im2col(op: ConvOp, x: Float64Array): Float64Array {
           }
     }
   return cols;
+}
+
+/** First-layer dot product: kernel rows of length k summed left to right, then added in order (engine's order). */
+function rowDot(w: Int8Array, wo: number, x: Float64Array, xo: number, n: number, k: number): number {
+  let s = 0;
+  for (let r = 0; r < n; r += k) {
+    let row = w[wo + r]! * x[xo + r]!;
+    for (let i = r + 1; i < r + k; i++) row += w[wo + i]! * x[xo + i]!;
+    s += row;
+  }
+  return s;
 }
 
 function dot(w: Int8Array, wo: number, x: Float64Array, xo: number, n: number): number {

@@ -20,7 +20,7 @@ import { Engine, subMacsPerImage, type ArrayConfig } from './engine.js';
 import { runBlock, type BlockResult, type BlockTask } from './block.js';
 
 export interface RunOptions extends ArrayConfig {
-  /** Worker threads (default: available cores, at most 2 per 100 images); 1 = in-process. */
+  /** Worker threads (default: all cores when there are ≥ 1500 image passes, else 1); 1 = in-process. */
   threads?: number;
   /** Only the first `limit` images. */
   limit?: number;
@@ -179,7 +179,9 @@ async function runAll(
   const per = ds.c * ds.h * ds.w;
   const block = cfg.blockSize ?? 100;
   const nTasks = Math.ceil(ds.n / block);
-  const threads = Math.max(1, Math.min(cfg.threads ?? availableParallelism(), nTasks));
+  // worker start-up costs ~0.5 s (more from source under tsx): small jobs run in-process by default
+  const auto = ds.n * spec.runs >= 1500 ? availableParallelism() : 1;
+  const threads = Math.max(1, Math.min(cfg.threads ?? auto, nTasks));
   const preds = Array.from({ length: spec.runs }, () => new Uint8Array(ds.n));
   const a = cfg.a ?? 32;
   const hist = spec.fmac ? model.arrayLayers.map(() => new Float64Array(a + 1)) : null;

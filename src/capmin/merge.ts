@@ -274,6 +274,15 @@ export interface MergeComparison {
   weightedRebucket?: number;
   /** max over levels and columns of |P_alg1 − P_rebucket| */
   maxAbsDiff: number;
+  /**
+   * Expected |read level − true level| per kept level (Alg. 1 / re-bucketed): the MAC error the merge costs, which
+   * P(correct) hides (a removed level "reads correctly" as its survivor, however far away that survivor is).
+   */
+  absErrAlg1: number[];
+  absErrRebucket: number[];
+  /** their means over kept levels (F_MAC-weighted when fMac is given) */
+  meanAbsErrAlg1: number;
+  meanAbsErrRebucket: number;
 }
 
 /** Compare Alg. 1 (column merge) with re-bucketing on the same data (optionally weighted by F_MAC). */
@@ -287,14 +296,28 @@ export function compareMerge(r: CapminVResult, rb: RebucketResult, a: number, fM
   let maxAbsDiff = 0;
   for (const m of levels) for (let j = 0; j <= a; j++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(A[m]![j]! - B[m]![j]!));
   const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-  const out: MergeComparison = { levels, readLevel, pCorrectAlg1: pA, pCorrectRebucket: pB, meanAlg1: mean(pA), meanRebucket: mean(pB), maxAbsDiff };
-  if (fMac) {
-    const w = levels.map((m) => fMac[m] ?? 0);
-    const ws = w.reduce((s, x) => s + x, 0);
-    if (ws > 0) {
-      out.weightedAlg1 = pA.reduce((s, x, i) => s + x * w[i]!, 0) / ws;
-      out.weightedRebucket = pB.reduce((s, x, i) => s + x * w[i]!, 0) / ws;
-    }
+  const absErr = (M: number[][]) => levels.map((m) => M[m]!.reduce((s, p, j) => s + p * Math.abs(j - m), 0));
+  const eA = absErr(A);
+  const eB = absErr(B);
+  const w = fMac ? levels.map((m) => fMac[m] ?? 0) : null;
+  const ws = w ? w.reduce((s, x) => s + x, 0) : 0;
+  const wmean = (v: number[]) => (w && ws > 0 ? v.reduce((s, x, i) => s + x * w[i]!, 0) / ws : mean(v));
+  const out: MergeComparison = {
+    levels,
+    readLevel,
+    pCorrectAlg1: pA,
+    pCorrectRebucket: pB,
+    meanAlg1: mean(pA),
+    meanRebucket: mean(pB),
+    maxAbsDiff,
+    absErrAlg1: eA,
+    absErrRebucket: eB,
+    meanAbsErrAlg1: wmean(eA),
+    meanAbsErrRebucket: wmean(eB),
+  };
+  if (w && ws > 0) {
+    out.weightedAlg1 = pA.reduce((s, x, i) => s + x * w[i]!, 0) / ws;
+    out.weightedRebucket = pB.reduce((s, x, i) => s + x * w[i]!, 0) / ws;
   }
   return out;
 }

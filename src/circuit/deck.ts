@@ -71,8 +71,10 @@ export function assertSafeForDeck(field: string, text: string): string {
 
 /** `.include` line for the model card (path checked by validateCircuit / checkModelCard). */
 export function modelInclude(p: CircuitParams): string {
-  assertSafeForDeck('modelCard', p.modelCard.length > 200 ? 'x' : p.modelCard);
-  if (/[\s]/.test(p.modelCard) && /"/.test(p.modelCard)) throw inputError('modelCard', 'path must not contain quotes');
+  // same rule as checkModelCard (params.ts), repeated here for CircuitParams built without validateCircuit
+  if (/[\u0000-\u001f\u007f"'`$\\;]/.test(p.modelCard) || p.modelCard.length > 1024 || p.modelCard.length === 0) {
+    throw inputError('modelCard', 'path must not contain newlines, quotes, control characters, $, `, \\ or ;');
+  }
   return `.include "${p.modelCard}"`;
 }
 

@@ -92,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
     );
   } else {
     process.stdout.write(`P_map ${r.engine} C_mem=${formatSi(circuit.cMem, 'F')} ${mc.samples} samples/level seed ${mc.seed} -> ${rd.dir}\n`);
-    process.stdout.write(`level  nominal tSpike   p(i,i)\n`);
+    process.stdout.write(`level  nominal ${timeBase === "spike" ? "tSpike" : "tCross"}   p(i,i)\n`);
     pmap.levels.forEach((m, i) => process.stdout.write(`${String(m).padStart(5)}  ${Number.isFinite(pmap.nominal[i]!) ? formatSi(pmap.nominal[i]!, 's').padStart(14) : '      no spike'}   ${diag[i]!.toFixed(4)}\n`));
     process.stdout.write(
       `batches: ${r.stats.simulated} simulated, ${r.stats.cached} cached, ${r.stats.failed} failed (${Object.values(r.stats.failedSamples).reduce((x, y) => x + y, 0)} samples); wall ${(r.stats.wallMs / 1000).toFixed(1)} s, ngspice ${(r.stats.simMs / 1000).toFixed(1)} s\n`,

@@ -7,10 +7,26 @@
  * The pipeline uses this pool because the BNN area exposes a single-threaded `Engine`; if it ships its own parallel
  * evaluator, this module is the one place to swap it in.
  */
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PMap } from '../bnn/pmap.js';
+
+/** URL of tsx's ESM register API (for workers started from TypeScript sources). */
+function tsxApiUrl(): string {
+  const meta = import.meta as ImportMeta & { resolve?: (s: string) => string };
+  if (typeof meta.resolve === 'function') {
+    try {
+      return meta.resolve('tsx/esm/api');
+    } catch {
+      /* fall through */
+    }
+  }
+  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
+  return pathToFileURL(join(dirname(pkg), 'dist', 'esm', 'api', 'index.mjs')).href;
+}
 
 /** Where a worker gets its model and images. */
 export interface EvalSource {
@@ -70,7 +86,7 @@ export class EvalPool {
     const file = here.replace(/evalpool\.(ts|js)$/, `evalworker.${isTs ? 'ts' : 'js'}`);
     // Under tsx (sources run directly) the worker registers tsx's loader itself before importing the .ts worker.
     const boot = isTs
-      ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(file).href)}); });`
+      ? `import(${JSON.stringify(tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(file).href)}); });`
       : null;
     for (let i = 0; i < size; i++) {
       const w = boot ? new Worker(boot, { eval: true, workerData: source }) : new Worker(file, { workerData: source });

@@ -53,6 +53,9 @@ export interface PhiResult {
   /** mean P(correct read) over the kept levels (Alg. 1 / re-bucketed) */
   meanPCorrectAlg1?: number;
   meanPCorrectRebucket?: number;
+  /** F_MAC-weighted expected |read − true| level error (Alg. 1 / re-bucketed) */
+  meanAbsErrAlg1?: number;
+  meanAbsErrRebucket?: number;
   latency?: number;
 }
 

@@ -234,38 +234,46 @@ export function comparePaper(r: RunResults): ComparisonRow[] {
   const k14 = r.perK.find((k) => k.k === PAPER.capminK);
   const techWhy = 'our circuit is the open 16nm PTM HP bulk NMOS model, not the paper\'s calibrated 14nm FD-SOI cells, so absolute currents (and therefore capacitor values) differ';
   // 1. 14x at k = 14
+  const mapping = String(r.config.mapping ?? 'natural');
+  const topCurrent = (k: KResult) => (mapping === 'shifted' && k.lo > 0 ? k.k : k.hi);
   if (base?.cMem !== undefined && k14?.cMem !== undefined) {
     const ratio = base.cMem / k14.cMem;
+    const mb = topCurrent(base);
+    const mk = topCurrent(k14);
+    // The cell current is close to linear in m, so t ∝ 1/m and the tightest neighbour spacing, which sets C, ∝ 1/(m(m+1)).
+    const model = (mb * (mb + 1)) / (mk * (mk + 1));
+    const ok = ratio >= PAPER.reduction * 0.7 && ratio <= PAPER.reduction * 1.3;
     rows.push({
       claim: `CapMin at k = ${PAPER.capminK} shrinks C_mem ${PAPER.reduction}× (${fx(pF(PAPER.baselineC), 1)} pF → ${fx(pF(PAPER.capminC), 1)} pF)`,
       paper: `${fx(pF(PAPER.baselineC), 1)} → ${fx(pF(PAPER.capminC), 1)} pF (${fx(PAPER.baselineC / PAPER.capminC, 1)}×)`,
-      ours: `${fx(pF(base.cMem), 2)} → ${fx(pF(k14.cMem), 2)} pF (${fx(ratio, 1)}×)`,
-      verdict: ratio >= PAPER.reduction * 0.7 && ratio <= PAPER.reduction * 1.3 ? 'confirmed' : ratio > 3 ? 'partly' : 'not confirmed',
-      why:
-        ratio >= PAPER.reduction * 0.7 && ratio <= PAPER.reduction * 1.3
-          ? `The ratio matches within 30% although ${techWhy}; the ratio depends mostly on how far apart the slowest kept spike times are.`
-          : `The direction holds (fewer levels need a smaller capacitor) but the ratio differs: ${techWhy}, and the ratio is set by the current step between the slowest kept levels versus all 33 levels (${k14.lo}..${k14.hi} kept here).`,
+      ours: `${fx(pF(base.cMem), 2)} → ${fx(pF(k14.cMem), 2)} pF (${fx(ratio, 1)}×); levels ${k14.lo}..${k14.hi}, ${mapping} mapping`,
+      verdict: ok ? 'confirmed' : ratio > 2 ? 'partly' : 'not confirmed',
+      why: ok
+        ? `The ratio matches within 30% although ${techWhy}.`
+        : `Fewer levels do need a much smaller capacitor, but ${techWhy}. Our cell current is nearly linear in m, so spike times go as 1/m and the closest pair of kept spike times (which sets C) shrinks as 1/(m(m+1)) at the fastest kept current: ${mb} for the baseline vs ${mk} at k = ${PAPER.capminK} (${mapping} mapping) predicts ${fx(model, 1)}×; the paper's 14× implies spike times that crowd faster with m in its FD-SOI cell${mapping === 'natural' ? ', and with the natural mapping C depends only on the highest kept level' : ''}.`,
     });
   } else {
     rows.push({ claim: `CapMin at k = ${PAPER.capminK} shrinks C_mem ${PAPER.reduction}×`, paper: '135.2 → 9.6 pF', ours: '–', verdict: 'not measured', why: 'The capacitor sizing for all levels and for k = 14 was not available in this run (see "missing").' });
   }
-  // 2. +28% for CapMin-V
+  // 2. +28% for CapMin-V: the paper's pair is C(k₀ = 16) / C(k = 14)
   const sc = sel(r, 'CapMin');
   const sv = sel(r, 'CapMin-V');
-  if (sc && sv) {
-    const ratio = sv.cMem / sc.cMem;
-    const ok = Math.abs(ratio - PAPER.capminVOverCapmin) <= 0.15;
+  const k0row = r.perK.find((k) => k.k === (r.capminV?.k0 ?? PAPER.capminVk0));
+  if (k0row?.cMem !== undefined && k14?.cMem !== undefined) {
+    const pair = k0row.cMem / k14.cMem;
+    const ok = Math.abs(pair - PAPER.capminVOverCapmin) <= 0.15;
+    const selText = sc && sv ? `; with our own selections (CapMin at k = ${sc.k}, CapMin-V at k₀ = ${sv.k}, φ = ${sv.phi}) the cost is ${sv.cMem / sc.cMem >= 1 ? '+' : ''}${fx(100 * (sv.cMem / sc.cMem - 1), 0)}%${sel(r, 'baseline') ? ` and CapMin-V is ${fx(sel(r, 'baseline')!.cMem / sv.cMem, 1)}× below the baseline` : ''}` : sv ? '' : '; no CapMin-V configuration was selected';
     rows.push({
       claim: 'CapMin-V costs only +28% capacitance (and +27% latency) over CapMin, still 11× below the baseline',
-      paper: `+28% (12.27 vs 9.6 pF), 11× below baseline`,
-      ours: `${ratio >= 1 ? '+' : ''}${fx(100 * (ratio - 1), 0)}% (${fx(pF(sv.cMem))} vs ${fx(pF(sc.cMem))} pF)${sel(r, 'baseline') ? `, ${fx(sel(r, 'baseline')!.cMem / sv.cMem, 1)}× below baseline` : ''}`,
-      verdict: ok ? 'confirmed' : ratio > 1 ? 'partly' : 'not confirmed',
+      paper: '+28% (C(k=16) = 12.27 vs C(k=14) = 9.6 pF), 11× below baseline',
+      ours: `C(k=${k0row.k})/C(k=14) = ${fx(pF(k0row.cMem))}/${fx(pF(k14.cMem))} pF = ${pair >= 1 ? '+' : ''}${fx(100 * (pair - 1), 0)}%${selText}`,
+      verdict: ok ? 'confirmed' : pair > 1 ? 'partly' : 'not confirmed',
       why: ok
-        ? 'CapMin-V keeps the capacitor of its starting k and only merges decision buckets, so its cost over CapMin is C(k₀)/C(k_CapMin), as in the paper.'
-        : `CapMin-V's capacitor is that of k₀ = ${r.capminV?.k0}; its cost over CapMin is C(k₀)/C(k), and here CapMin holds the accuracy down to k = ${sc.k} (paper: 14) with our own capacitor curve, so the ratio differs.`,
+        ? `CapMin-V keeps the capacitor of its starting k₀ and only merges decision buckets, so its price over CapMin at k = 14 is C(16)/C(14), which our capacitor curve reproduces${sc && sc.k !== PAPER.capminK ? `; our selections differ because CapMin alone already needs k = ${sc.k} to stay within ${fx(100 * r.tolerance, 1)} pt with our network` : ''}.`
+        : `CapMin-V's price is C(k₀)/C(k) of our own capacitor curve, which grows ${pair > PAPER.capminVOverCapmin ? 'faster' : 'slower'} between k = 14 and 16 than the paper's.`,
     });
   } else {
-    rows.push({ claim: 'CapMin-V costs only +28% capacitance over CapMin', paper: '+28%', ours: '–', verdict: 'not measured', why: sv ? 'CapMin had no configuration within the tolerance.' : 'No CapMin-V configuration stayed within the tolerance under variation, or CapMin-V was not run (see "missing").' });
+    rows.push({ claim: 'CapMin-V costs only +28% capacitance over CapMin', paper: '+28%', ours: '–', verdict: 'not measured', why: 'C_mem at k = 14 and k₀ was not available in this run (see "missing").' });
   }
   // 3. accuracy held down to k = 8 (Fashion, no variation)
   const ef = r.errorFree?.accuracy;
@@ -293,16 +301,20 @@ export function comparePaper(r: RunResults): ComparisonRow[] {
   // 4. accuracy under variation rises as k falls (sweet spot 12..15)
   const withVar = r.perK.filter((k) => k.accVar).sort((x, y) => y.k - x.k);
   if (withVar.length >= 2) {
-    const best = withVar.reduce((b, k) => (k.accVar!.mean > b.accVar!.mean ? k : b));
-    const inSpot = best.k >= PAPER.sweetSpotUnderVariation[0] - 1 && best.k <= PAPER.sweetSpotUnderVariation[1] + 1;
+    const best = withVar.reduce((b, k) => (k.accVar!.mean > b.accVar!.mean + 1e-12 ? k : b));
+    const [s0, s1] = PAPER.sweetSpotUnderVariation;
+    const inSpot = best.k >= s0 - 1 && best.k <= s1 + 1;
+    const top = withVar[0]!;
+    const gain = best.accVar!.mean - top.accVar!.mean;
     rows.push({
       claim: 'Under variation, accuracy improves with smaller k; sweet spot 12 ≤ k ≤ 15 for Fashion',
       paper: 'best at 12..15',
-      ours: `best mean accuracy ${pct(best.accVar!.mean)} at k = ${best.k} (k = ${withVar[0]!.k}: ${pct(withVar[0]!.accVar!.mean)})`,
-      verdict: inSpot ? 'confirmed' : 'partly',
-      why: inSpot
-        ? 'Smaller k moves the important levels to slower, better separated spike times, as the paper argues.'
-        : 'How much the error model hurts depends on the variation sigmas of our Monte-Carlo model and on the capacitor chosen per k (each k is sized to the minimum, so its margins differ from the paper\'s).',
+      ours: `best mean accuracy ${pct(best.accVar!.mean)} at k = ${best.k}; k = ${top.k}: ${pct(top.accVar!.mean)}; ${withVar.map((k) => `${k.k}: ${pct(k.accVar!.mean)}`).join(', ')}`,
+      verdict: inSpot && gain > 0.002 ? 'confirmed' : inSpot || gain > 0.002 ? 'partly' : 'not confirmed',
+      why:
+        inSpot && gain > 0.002
+          ? 'Smaller k moves the important levels to slower, better separated spike times, as the paper argues.'
+          : `Our P_map already reads the full range nearly as well as the best k (each k is sized to its own minimum capacitor, so every k has about one clock period between its fastest neighbours and similar margins), so shrinking k buys little robustness while the clipping error grows; the paper's larger gain reflects its own variation model and a capacitor range fixed across k.`,
     });
   }
   return rows;
@@ -356,11 +368,13 @@ function phiTable(r: RunResults): string {
     p.survivors.join(' '),
     pct(p.accRebucket?.mean),
     pct(p.accAlg1?.mean),
-    fx(p.meanPCorrectRebucket, 4),
-    fx(p.meanPCorrectAlg1, 4),
+    fx(p.meanAbsErrRebucket, 3),
+    fx(p.meanAbsErrAlg1, 3),
+    fx(p.meanPCorrectRebucket, 3),
+    fx(p.meanPCorrectAlg1, 3),
     fx(ns(p.latency), 2),
   ]);
-  return table(['φ', 'k_V', 'surviving levels (fastest first)', 'acc. (re-bucketed)', 'acc. (Alg. 1 P_map)', 'mean P(correct) re-bucketed', 'mean P(correct) Alg. 1', 'latency (ns)'], rows);
+  return table(['φ', 'k_V', 'surviving levels (fastest first)', 'acc. (re-bucketed)', 'acc. (Alg. 1 P_map)', 'E|read−true| re-bucketed', 'E|read−true| Alg. 1', 'P(read = survivor) re-bucketed', 'P(read = survivor) Alg. 1', 'latency (ns)'], rows);
 }
 
 const CSS = `body{font-family:system-ui,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;color:#222;line-height:1.45}

@@ -270,7 +270,7 @@ interface Frame {
 }
 
 function frameFor(width: number, height: number, legendNames: string[], extraRight = 0): Frame {
-  const legendW = legendNames.length ? Math.min(220, 34 + Math.max(...legendNames.map((n) => textWidth(n)))) : 0;
+  const legendW = legendNames.length ? Math.min(280, 34 + Math.max(...legendNames.map((n) => textWidth(n)))) : 0;
   return { width, height, left: 72, right: width - 16 - legendW - extraRight, top: 40, bottom: height - 52 };
 }
 

@@ -276,7 +276,7 @@ async function checkNgspiceUncached(bin: string): Promise<{ version: number }> {
 /** p-queue of ngspice jobs, `concurrency` at once (default: one per core). */
 export class SpiceQueue {
   readonly queue: PQueue;
-  private readonly ctl = new AbortController();
+  private ctl = new AbortController();
 
   constructor(readonly concurrency = Math.max(1, availableParallelism())) {
     this.queue = new PQueue({ concurrency });
@@ -284,15 +284,17 @@ export class SpiceQueue {
 
   /** Queue a deck; resolves like runNgspice. */
   run(deck: string, opts: RunOptions = {}): Promise<RunResult> {
-    return this.add(() => runNgspice(deck, { ...opts, signal: anySignal(this.ctl.signal, opts.signal) }));
+    const signal = anySignal(this.ctl.signal, opts.signal); // taken now: abort() also fails jobs still queued
+    return this.add(() => runNgspice(deck, { ...opts, signal }));
   }
 
   /** Queue a deck and read one output file (work dir removed afterwards). */
   runFile(deck: string, file: string, opts: RunOptions = {}): Promise<RunResult & { data: Buffer }> {
-    return this.add(() => runNgspiceFile(deck, file, { ...opts, signal: anySignal(this.ctl.signal, opts.signal) }));
+    const signal = anySignal(this.ctl.signal, opts.signal);
+    return this.add(() => runNgspiceFile(deck, file, { ...opts, signal }));
   }
 
-  /** Queue any job that runs ngspice (so it counts against the concurrency). */
+  /** Queue any job that runs ngspice (so it counts against the concurrency); pass `queue.signal` on to it. */
   add<T>(job: () => Promise<T>): Promise<T> {
     return this.queue.add(job, { throwOnTimeout: true }) as Promise<T>;
   }
@@ -302,10 +304,19 @@ export class SpiceQueue {
     return this.queue.onIdle();
   }
 
-  /** Drop queued jobs and kill the running ones (they reject with kind 'aborted'). */
+  /**
+   * Kill the running jobs and fail the queued ones (both reject with kind 'aborted'); jobs added afterwards run
+   * normally.
+   */
   abort(): void {
-    this.queue.clear();
-    this.ctl.abort();
+    const c = this.ctl;
+    this.ctl = new AbortController();
+    c.abort();
+  }
+
+  /** Signal aborted by the next `abort()` (for jobs queued with `add`). */
+  get signal(): AbortSignal {
+    return this.ctl.signal;
   }
 
   get pending(): number {

@@ -2,11 +2,15 @@
  * Spike times from match-line waveforms (paper Sec. II-B step 2): the comparator crossing of V_th (linearly
  * interpolated) and the registered spike time on the flip-flop's clock grid (next rising edge).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildDeck } from '../circuit/deck.js';
 import type { CircuitParams } from '../circuit/params.js';
 import { extractIinit } from '../analytic/extract.js';
 import { assertComplete, parseRaw, vector, type RawPlot } from '../spice/rawfile.js';
 import { parseMeasures, runNgspiceFile, SpiceQueue, type RunOptions } from '../spice/runner.js';
+import { writeJsonAtomic } from '../util/atomic.js';
+import { sha256, stableStringify } from '../util/hash.js';
 import { Progress } from '../util/progress.js';
 
 /** One MAC level's nominal spike: null times / cycle when the level does not fire within the window. */
@@ -112,28 +116,51 @@ export function allLevels(a: number): number[] {
   return Array.from({ length: a + 1 }, (_, i) => i);
 }
 
+/** Content key of one level's nominal spike: both decks and the model card's bytes (so editing the card invalidates). */
+export function spikeCacheKey(p: CircuitParams, level: number): string {
+  const tran = buildDeck(p, { analysis: 'tran', level, title: `capmin tran m=${level}` });
+  const op = buildDeck(p, { analysis: 'op', level, title: `capmin iinit m=${level}` });
+  return sha256(stableStringify({ v: 1, tran, op, model: sha256(readFileSync(p.modelCard)) }));
+}
+
 /**
  * Nominal S_FIRE: for each level m, I_init (ngspice op) and the transient crossing and registered spike time
- * (clock applied in post-processing). Simulations run in parallel on `queue` (default: one job per core).
+ * (clock applied in post-processing). Simulations run in parallel on `queue` (default: one job per core). With
+ * `cacheDir`, each level's row is stored under its content key (`spikeCacheKey`) and reused.
  */
 export async function nominalSpikeTimes(
   p: CircuitParams,
   levels: number[] = allLevels(p.a),
-  opts: { queue?: SpiceQueue; progress?: boolean } = {},
+  opts: { queue?: SpiceQueue; progress?: boolean; cacheDir?: string } = {},
 ): Promise<SpikeRow[]> {
+  const own = !opts.queue;
   const queue = opts.queue ?? new SpiceQueue();
   const prog = opts.progress === false ? null : new Progress('spikes', levels.length, 'levels');
   try {
     return await Promise.all(
       levels.map(async (level) => {
+        const cachePath = opts.cacheDir ? join(opts.cacheDir, `${spikeCacheKey(p, level)}.json`) : null;
+        if (cachePath && existsSync(cachePath)) {
+          try {
+            const row = JSON.parse(readFileSync(cachePath, 'utf8')) as SpikeRow;
+            if (row.level === level) {
+              prog?.tick(1, `m=${level} (cached)`);
+              return row;
+            }
+          } catch {
+            /* unreadable cache entry: recompute */
+          }
+        }
         const [iInit, tr] = await Promise.all([extractIinit(p, level, queue), runLevelTransient(p, level, { queue })]);
         prog?.tick(1, `m=${level}`);
         const reg = tr.tCross === null ? null : registerSpike(tr.tCross, p.fClk);
-        return { level, iInit, tCross: tr.tCross, tSpike: reg?.tSpike ?? null, clockCycle: reg?.clockCycle ?? null };
+        const row: SpikeRow = { level, iInit, tCross: tr.tCross, tSpike: reg?.tSpike ?? null, clockCycle: reg?.clockCycle ?? null };
+        if (cachePath) writeJsonAtomic(cachePath, row);
+        return row;
       }),
     );
   } catch (e) {
-    queue.abort();
+    if (own) queue.abort(); // do not leave our other levels running
     throw e;
   } finally {
     prog?.finish();

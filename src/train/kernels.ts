@@ -33,6 +33,15 @@ export interface TrainKernels {
     gAct: Float32Array, z: Float32Array, xh: Float32Array, rows: number, C: number, gamma: Float32Array, invStd: Float64Array,
     gGamma: Float32Array, gBeta: Float32Array, gx: Float32Array,
   ): void;
+  /** dst = +1 where src > 0 else −1 (weight binarization). */
+  signInto(src: Float32Array, dst: Float32Array): void;
+  /** g = 0 where |w| > 1: the hardtanh STE on latent weights. */
+  steMask(w: Float32Array, g: Float32Array): void;
+  /**
+   * Weight gradient of a conv followed by 2×2 maxpool, straight from the pooled gradient (NHWC, C channels) and the
+   * winners `arg`: gw[co·K + k] = Σ_rows gPool[row, co]·p[winner pixel, k] with im2col rows `p` (K per pixel), float64 sums.
+   */
+  pooledWeightGrad(gPool: Float32Array, arg: Uint8Array, p: Float32Array, B: number, H: number, W: number, C: number, K: number, gw: Float32Array): void;
   /** Adam on one tensor: m, v moments; p −= stepSize·m/(√v/bc2 + eps). */
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, b1: number, b2: number, stepSize: number, bc2: number, eps: number): void;
 }
@@ -186,6 +195,34 @@ export const tsKernels: TrainKernels = {
       for (let c = 0; c < C; c++) gx[o + c] = k[c]! * (rows * gx[o + c]! - db[c]! - xh[o + c]! * dg[c]!);
     }
   },
+  signInto(src, dst) {
+    for (let i = 0; i < src.length; i++) dst[i] = src[i]! > 0 ? 1 : -1;
+  },
+  steMask(w, g) {
+    for (let i = 0; i < w.length; i++) if (w[i]! > 1 || w[i]! < -1) g[i] = 0;
+  },
+  pooledWeightGrad(gPool, arg, p, B, H, W, C, K, gw) {
+    const Ho = H >> 1;
+    const Wo = W >> 1;
+    const acc = new Float64Array(C * K);
+    for (let b = 0; b < B; b++) {
+      for (let oy = 0; oy < Ho; oy++) {
+        for (let ox = 0; ox < Wo; ox++) {
+          const pix0 = (b * H + 2 * oy) * W + 2 * ox;
+          const o = ((b * Ho + oy) * Wo + ox) * C;
+          for (let co = 0; co < C; co++) {
+            const g = gPool[o + co]!;
+            if (g === 0) continue;
+            const a = arg[o + co]!;
+            const pr = (pix0 + (a & 1) + (a >> 1) * W) * K;
+            const ac = co * K;
+            for (let k = 0; k < K; k++) acc[ac + k] += g * p[pr + k]!;
+          }
+        }
+      }
+    }
+    for (let i = 0; i < C * K; i++) gw[i] = acc[i]!;
+  },
   adam(p, g, m, v, b1, b2, stepSize, bc2, eps) {
     const c1 = 1 - b1;
     const c2 = 1 - b2;
@@ -206,7 +243,7 @@ type NativeKernelFns = Omit<TrainKernels, 'name'>;
 export function getKernels(which: 'auto' | 'ts' | 'native' = 'auto'): TrainKernels {
   if (which === 'ts' || (which === 'auto' && process.env.CAPMIN_KERNELS === 'ts')) return tsKernels;
   const addon = loadNative() as (ReturnType<typeof loadNative> & Partial<NativeKernelFns>) | null;
-  if (addon && typeof addon.bnTrain === 'function' && typeof addon.adam === 'function') {
+  if (addon && typeof addon.bnTrain === 'function' && typeof addon.pooledWeightGrad === 'function') {
     const a = addon as unknown as NativeKernelFns;
     return {
       name: 'native',
@@ -217,6 +254,9 @@ export function getKernels(which: 'auto' | 'ts' | 'native' = 'auto'): TrainKerne
       bnTrain: a.bnTrain,
       bnBackward: a.bnBackward,
       adam: a.adam,
+      signInto: a.signInto,
+      steMask: a.steMask,
+      pooledWeightGrad: a.pooledWeightGrad,
     };
   }
   if (which === 'native') throw new Error('native kernels requested but the addon is not built (run scripts/setup.sh)');

@@ -27,6 +27,12 @@ export interface NativeAddon {
     offC: number,
     ldc: number,
   ): void;
+  /** Row-major cblas_dgemm on Float64Arrays (same argument order as sgemm). */
+  dgemm?(
+    transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: Float64Array, offA: number, lda: number, B: Float64Array, offB: number, ldb: number,
+    beta: number, C: Float64Array, offC: number, ldc: number,
+  ): void;
   setThreads(n: number): void;
   getThreads(): number;
   config(): string;

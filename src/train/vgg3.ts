@@ -16,6 +16,7 @@
  */
 import type { Gemm } from './gemm.js';
 import { getKernels, type TrainKernels } from './kernels.js';
+import { loadNative } from './native.js';
 import { Rng } from '../util/rng.js';
 
 export const BN_EPS = 1e-5;
@@ -120,11 +121,6 @@ export function initVgg3(shape: Vgg3Shape, seed: number): Vgg3State {
   return { shape, params, buffers, numBatchesTracked: 0 };
 }
 
-/** sign into ±1 floats: +1 for w > 0 else −1. */
-function binarizeInto(w: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < w.length; i++) out[i] = w[i]! > 0 ? 1 : -1;
-}
-
 /** hardtanh (the surrogate of sign used by the gradient check). */
 function hardtanhInto(w: Float32Array, out: Float32Array): void {
   for (let i = 0; i < w.length; i++) out[i] = Math.max(-1, Math.min(1, w[i]!));
@@ -193,7 +189,6 @@ export class Vgg3Net {
   private readonly gy2: Float32Array;
   private readonly gp2: Float32Array;
   private readonly ga1: Float32Array;
-  private readonly gy1: Float32Array;
   private readonly gw2p: Float32Array;
 
   /**
@@ -203,6 +198,8 @@ export class Vgg3Net {
    */
   private readonly surrogate: boolean;
   private readonly k: TrainKernels;
+  private y1f64: Float64Array | null = null;
+  private p1f64: Float64Array | null = null;
 
   constructor(
     readonly state: Vgg3State,
@@ -256,7 +253,6 @@ export class Vgg3Net {
     this.gy2 = this.y2; // reused: y2 is not needed after pooling
     this.gp2 = this.p2.length ? new Float32Array(this.p2.length) : this.p2;
     this.ga1 = new Float32Array(n2 * s.ch);
-    this.gy1 = this.y1; // reused
     this.gw2p = new Float32Array(this.w2p.length);
     const shapes = vgg3TensorShapes(s);
     this.grads = {} as Record<Vgg3ParamKey, Float32Array>;
@@ -267,7 +263,7 @@ export class Vgg3Net {
   private prepareWeights(surrogate = false): void {
     const s = this.s;
     const p = this.state.params;
-    const q = surrogate ? hardtanhInto : binarizeInto;
+    const q = surrogate ? hardtanhInto : this.k.signInto;
     q(p['conv1.weight'], this.w1b);
     const w2 = p['conv2.weight'];
     const C = s.ch;
@@ -423,15 +419,10 @@ export class Vgg3Net {
     gemm.sgemm(false, false, n2, K2, C, 1, this.gy2, 0, C, this.w2p, 0, K2, 0, this.gp2, 0, K2);
     this.k.col2imNhwc(this.gp2, B, this.h2, this.w2, C, this.ga1);
     this.k.bnBackward(this.ga1, this.z1, this.xh1, n2, C, P['bn1.weight'], this.invStd1, G['bn1.weight'], G['bn1.bias'], this.ga1);
-    this.k.maxpool2Backward(this.ga1, this.arg1, this.gy1, B, this.h1, this.w1, C);
-    // conv1 backward: dW1 = gy1ᵀ · p1 (no input gradient needed)
-    gemm.sgemm(true, false, C, K1, n1, 1, this.gy1, 0, C, this.p1, 0, K1, 0, G['conv1.weight'], 0, K1);
+    // conv1 backward: dW1 = gy1ᵀ · p1 with gy1 = the pooled gradient routed to the maxpool winners (no input gradient needed)
+    this.k.pooledWeightGrad(this.ga1, this.arg1, this.p1, B, this.h1, this.w1, C, K1, G['conv1.weight']);
     // weight STE: gradient of hardtanh on the latent weights
-    for (const k of ['conv1.weight', 'conv2.weight', 'fc1.weight', 'fc2.weight'] as const) {
-      const w = P[k];
-      const g = G[k];
-      for (let i = 0; i < w.length; i++) if (w[i]! > 1 || w[i]! < -1) g[i] = 0;
-    }
+    for (const k of ['conv1.weight', 'conv2.weight', 'fc1.weight', 'fc2.weight'] as const) this.k.steMask(P[k], G[k]);
     return { loss, correct };
   }
 
@@ -457,14 +448,24 @@ export class Vgg3Net {
     this.im2colInput(images, idx, B);
     const p1 = this.p1;
     const w1b = this.w1b;
-    const y1 = new Float64Array(n1 * C);
-    for (let r = 0; r < n1; r++) {
-      const po = r * K1;
-      for (let co = 0; co < C; co++) {
-        const wo = co * K1;
-        let acc = 0;
-        for (let k = 0; k < K1; k++) acc += p1[po + k]! * w1b[wo + k]!;
-        y1[r * C + co] = acc;
+    const y1 = this.y1f64 && this.y1f64.length >= n1 * C ? this.y1f64 : (this.y1f64 = new Float64Array(n1 * C));
+    const dgemm = loadNative()?.dgemm;
+    if (dgemm && exactFirstLayer(images)) {
+      // With inputs that are multiples of 2^-32 in [−1, 1] (bytes/255 as float32 are) and ±1 weights, every partial
+      // sum of ≤ 2^20 terms is exact in float64, so any summation order (BLAS) equals the engine's sequential sum.
+      const pd = this.p1f64 && this.p1f64.length >= n1 * K1 ? this.p1f64 : (this.p1f64 = new Float64Array(n1 * K1));
+      for (let i = 0; i < n1 * K1; i++) pd[i] = p1[i]!;
+      const wd = Float64Array.from(w1b);
+      dgemm(false, true, n1, C, K1, 1, pd, 0, K1, wd, 0, K1, 0, y1, 0, C);
+    } else {
+      for (let r = 0; r < n1; r++) {
+        const po = r * K1;
+        for (let co = 0; co < C; co++) {
+          const wo = co * K1;
+          let acc = 0;
+          for (let k = 0; k < K1; k++) acc += p1[po + k]! * w1b[wo + k]!;
+          y1[r * C + co] = acc;
+        }
       }
     }
     const a1 = this.a1;
@@ -529,6 +530,28 @@ export class Vgg3Net {
       }
     }
   }
+}
+
+const exactCache = new WeakMap<Float32Array, boolean>();
+
+/**
+ * True when every value is a multiple of 2^-32 in [−1, 1] (checked once per image array): then sums of up to 2^20
+ * ±1-weighted values are exact in float64 and the first layer's result does not depend on the summation order.
+ */
+export function exactFirstLayer(images: Float32Array): boolean {
+  let ok = exactCache.get(images);
+  if (ok === undefined) {
+    ok = true;
+    for (let i = 0; i < images.length; i++) {
+      const v = images[i]!;
+      if (!(v >= -1 && v <= 1) || (v * 4294967296) % 1 !== 0) {
+        ok = false;
+        break;
+      }
+    }
+    exactCache.set(images, ok);
+  }
+  return ok;
 }
 
 /** Index of the largest logit (first one on ties). */

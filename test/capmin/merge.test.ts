@@ -156,5 +156,10 @@ describe('re-bucketing with merged boundaries', () => {
     expect(c.meanRebucket).toBeCloseTo((1 + 2 / 3 + 0.5 + 0.75) / 4, 12);
     expect(c.weightedRebucket).toBeCloseTo(c.meanRebucket, 12);
     expect(c.maxAbsDiff).toBeCloseTo(0.4, 12); // level 3: read 3 with 0.9 (Alg. 1) vs 0.5 (re-bucketed)
+    // expected |read − true|: Alg. 1 reads level 2 as 1 and level 4 as 3 (or 1) — P(correct) hides this
+    c.absErrAlg1.forEach((v, i) => expect(v).toBeCloseTo([0, 1, 0.2, 1.2][i]!, 12));
+    c.absErrRebucket.forEach((v, i) => expect(v).toBeCloseTo([0, 1, 1, 1.5][i]!, 12));
+    expect(c.meanAbsErrAlg1).toBeCloseTo(0.6, 12);
+    expect(c.meanAbsErrRebucket).toBeCloseTo(0.875, 12);
   });
 });

@@ -117,3 +117,23 @@ describe('injection and range checks', () => {
     await expect(deckMain(['--level', '33'])).rejects.toThrow(/level: .*allowed range 0 \.\. 32/);
   });
 });
+
+describe('per-instance variation reaches ngspice', () => {
+  it('a higher V_T (delvto) or lower mobility (mulu0) on the conducting cells lowers I_init', async () => {
+    const { extractIinitFromDeck } = await import('./helpers.js');
+    const p = validateCircuit({});
+    const nominal = await extractIinitFromDeck(buildDeck(p, { analysis: 'op', level: 4 }));
+    const slow = zeroVariation(p.a);
+    for (let c = 0; c < 4; c++) for (let t = 0; t < 4; t++) slow[c]![t] = { delvto: 0.03, mulu0: 1, dW: 0, dL: 0 };
+    const weak = zeroVariation(p.a);
+    for (let c = 0; c < 4; c++) for (let t = 0; t < 4; t++) weak[c]![t] = { delvto: 0, mulu0: 0.8, dW: 0, dL: 0 };
+    const fast = zeroVariation(p.a);
+    for (let c = 0; c < 4; c++) for (let t = 0; t < 4; t++) fast[c]![t] = { delvto: -0.03, mulu0: 1, dW: 0, dL: 0 };
+    const [iSlow, iWeak, iFast] = await Promise.all(
+      [slow, weak, fast].map((variation) => extractIinitFromDeck(buildDeck(p, { analysis: 'op', level: 4, variation }))),
+    );
+    expect(iSlow).toBeLessThan(0.97 * nominal);
+    expect(iWeak).toBeLessThan(0.97 * nominal);
+    expect(iFast).toBeGreaterThan(1.03 * nominal);
+  });
+});

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultCircuit } from '../../src/circuit/params.js';
 import { runMonteCarlo } from '../../src/montecarlo/engine.js';
-import { compareEngines } from '../../src/montecarlo/crosscheck.js';
+import { clockCheck, compareEngines } from '../../src/montecarlo/crosscheck.js';
+import { SpiceQueue } from '../../src/spice/runner.js';
 import { BatchStore } from '../../src/montecarlo/store.js';
 import { defaultSigmas, zeroSigmas } from '../../src/montecarlo/variation.js';
 import { pmapFromMonteCarlo } from '../../src/errormodel/frommc.js';
@@ -44,6 +45,14 @@ describe('Monte-Carlo engines (real ngspice)', () => {
     for (const l of cmp.perLevel) expect(l.maxRel).toBeLessThan(0.01);
     expect(q1.cPar!).toBeGreaterThan(0);
     expect(q1.cPar!).toBeLessThan(50e-15);
+  });
+
+  it('post-processed clock registers the same cycle as the simulated XSPICE flip-flop', async () => {
+    const cc = await clockCheck(p, [16, 32], new SpiceQueue(2));
+    for (const c of cc) {
+      expect(c.flipFlop).not.toBeNull();
+      expect(c.postProcessed).toBe(c.flipFlop);
+    }
   });
 
   it('a failing batch is retried, recorded with its log and its samples counted', async () => {

@@ -105,7 +105,10 @@ describe('runNgspice', () => {
     expect(e?.kind).toBe('aborted');
     expect(processesIn(e!.workDir!)).toEqual([]);
     removeWorkDir(e!.workDir!);
-    queued.catch(() => undefined);
+    await expect(queued).rejects.toMatchObject({ kind: 'aborted' });
     expect(q2.pending).toBe(0);
+    // the queue still works after an abort
+    const again = await q2.runFile(buildDeck(p, { analysis: 'op', level: 1 }), 'out.raw');
+    expect(again.data.length).toBeGreaterThan(0);
   });
 });

@@ -164,7 +164,7 @@ describe('training on Fashion-MNIST (a few hundred images)', () => {
 
   it('loss falls, the checkpoint loads into the engine with identical logits, and resume reproduces an uninterrupted run', async () => {
     const a = join(dir, 'a');
-    const res = await train({ ...common, epochs: 3, out: join(a, 'best.safetensors'), stateDir: a, resume: false });
+    const res = await train({ ...common, epochs: 3, out: join(a, 'best.safetensors'), stateDir: a, resume: false, engineFullFrom: 0 });
     const L = res.stepLosses;
     expect(L.length).toBe(18);
     const first = (L[0]! + L[1]! + L[2]!) / 3;
@@ -182,6 +182,10 @@ describe('training on Fashion-MNIST (a few hundred images)', () => {
     expect(file.metadata.weight_format).toBe('int8');
     expect(file.tensors.get('fc1.weight')!.dtype).toBe('I8');
     expect(Number(file.metadata.test_accuracy)).toBeCloseTo(res.best!.testAccuracy, 6);
+    expect(file.metadata.test_accuracy_source).toMatch(/capmin engine .* all 200 test images/);
+    expect(file.metadata.test_accuracy_note).toBeUndefined();
+    expect(file.metadata.arch).toBe('vgg3');
+    expect(file.metadata.train_command).toBe('test');
     const eng = new Engine(model);
     const logits = new Float64Array(64 * 10);
     const idx = Int32Array.from({ length: 64 }, (_, i) => i);
