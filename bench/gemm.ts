@@ -4,6 +4,7 @@
  *   npx tsx bench/gemm.ts [--quick]
  */
 import { naiveGemm, tsGemm, nativeGemm, type Gemm } from '../src/train/gemm.js';
+import { wasmGemm } from '../src/train/wasm-gemm.js';
 import { loadNative, nativeLoadError } from '../src/train/native.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -44,7 +45,9 @@ function time(g: Gemm, s: Shape, A: Float32Array, B: Float32Array, C: Float32Arr
 const addon = loadNative();
 const nat = nativeGemm();
 console.log(`native addon: ${addon ? `loaded (${addon.config()}, ${addon.getThreads()} threads)` : `absent (${nativeLoadError()})`}`);
-const backends: Gemm[] = [naiveGemm, tsGemm, ...(nat ? [nat] : [])];
+const wasm = wasmGemm();
+console.log(`WebAssembly SIMD: ${wasm ? 'available' : 'not supported by this runtime'}`);
+const backends: Gemm[] = [naiveGemm, tsGemm, ...(wasm ? [wasm] : []), ...(nat ? [nat] : [])];
 const rows: string[][] = [['shape', 'M×N×K', ...backends.map((b) => `${b.name} GFLOP/s`), ...backends.slice(1).map((b) => `${b.name}/naive`), 'max |ΔC|/max|C|']];
 for (const s of quick ? shapes.slice(0, 2) : shapes) {
   const A = rand(s.M * s.K, 1);

@@ -1,12 +1,14 @@
 /**
  * VGG3 training throughput (images/s) on Fashion-MNIST at batch 256, measured in one run for:
  *   native   OpenBLAS GEMM + native memory-bound kernels (what `capmin train` uses when the addon is built)
- *   ts       the plain-TypeScript blocked GEMM + TypeScript kernels (the fallback; the baseline of the ratio)
+ *   wasm     the WebAssembly SIMD GEMM + TypeScript kernels (what runs when the addon is not built)
+ *   ts       the plain-TypeScript blocked GEMM + TypeScript kernels (the last fallback; the baseline of the ratio)
  * plus the eval-mode forward (test accuracy) in images/s, and the projected time of one 60,000-image epoch.
  *   npx tsx bench/train.ts [--steps N] [--skip-ts]
  */
 import { loadDataset } from '../src/data/datasets.js';
 import { getGemm, tsGemm, type Gemm } from '../src/train/gemm.js';
+import { wasmGemm } from '../src/train/wasm-gemm.js';
 import { getKernels, tsKernels, type TrainKernels } from '../src/train/kernels.js';
 import { loadNative, nativeLoadError } from '../src/train/native.js';
 import { Adam } from '../src/train/adam.js';
@@ -20,7 +22,7 @@ const steps = argSteps > 0 ? Number(process.argv[argSteps + 1]) : 4;
 const skipTs = process.argv.includes('--skip-ts');
 const B = 256;
 const train = loadDataset('fashion', 'train', { limit: B * (steps + 1) });
-const test = loadDataset('fashion', 'test', { limit: 2048 });
+const test = loadDataset('fashion', 'test', { limit: 512 });
 
 function trainRate(gemm: Gemm, kernels: TrainKernels, n: number): number {
   const st = initVgg3(VGG3_FASHION, 1);
@@ -52,6 +54,8 @@ const rows: Array<[string, number, number]> = [];
 const native = getGemm();
 const nk = getKernels();
 if (native.name === 'openblas') rows.push([`${native.name} GEMM + ${nk.name} kernels`, trainRate(native, nk, steps), evalRate(native, nk)]);
+const wasm = wasmGemm();
+if (wasm) rows.push(['wasm-simd GEMM + ts kernels (no addon)', trainRate(wasm, tsKernels, 1), evalRate(wasm, tsKernels)]);
 if (!skipTs) rows.push(['ts GEMM + ts kernels (baseline)', trainRate(tsGemm, tsKernels, 1), evalRate(tsGemm, tsKernels)]);
 const base = rows.find((r) => r[0].startsWith('ts GEMM'));
 console.log('backend                               train img/s   epoch (60k)   eval img/s   train ratio vs ts');

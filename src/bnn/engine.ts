@@ -23,7 +23,7 @@ import { levelTables, type LevelTables, type PMap } from './pmap.js';
 export interface ArrayConfig {
   /** Cells per array (chunk size), 1..32; default 32. */
   a?: number;
-  /** P_map realisation: 'auto' (thinned when every row keeps its mode with probability ≥ 0.95), 'direct', 'thinned'. */
+  /** P_map realisation: 'auto' (thinned when every row keeps its mode with probability ≥ 0.98), 'direct', 'thinned'. */
   sampling?: 'auto' | 'direct' | 'thinned';
   /** CapMin clipping bounds [lo, hi] on the level m (Eq. 4). */
   clip?: readonly [number, number];
@@ -76,7 +76,7 @@ export class Engine {
     this.tables = levelTables(a, cfg.clip, cfg.pMap);
     const t = this.tables;
     this.mode = t.sampled ? 2 : t.exact ? 0 : 1;
-    const thinned = cfg.sampling === 'thinned' || ((cfg.sampling ?? 'auto') === 'auto' && t.qMax <= 0.05);
+    const thinned = cfg.sampling === 'thinned' || ((cfg.sampling ?? 'auto') === 'auto' && t.qMax <= 0.02);
     this.sampler = t.sampled
       ? new Sampler(t, thinned)
       : null;
@@ -355,7 +355,7 @@ function withArgs(st: Omit<ArrayStage, 'args' | 'plane' | 'codes'>): ArrayStage 
   let plane: Uint8Array | null = null;
   let codes: Int32Array | null = null;
   const op = st.op;
-  if (op.op === 'conv' && op.k === 3 && st.nC * 32 === Math.ceil((op.cin * 9) / 32) * 32 && isA32(st)) {
+  if (op.op === 'conv' && op.k === 3 && isA32(st)) {
     const Hp = op.inH + 2 * op.pad;
     plane = new Uint8Array(op.cin * Hp * (op.inW + 2 * op.pad));
     codes = new Int32Array(op.cin * Hp * op.outW);

@@ -88,17 +88,62 @@ export function kernelExact(k: KernelArgs): void {
 /** Error-free, counting every chunk's level m into `hist` (F_MAC, a+1 bins). */
 export function kernelHist(k: KernelArgs, hist: Float64Array): void {
   const { X, M, nAct, P, W, O, nC, out } = k;
+  const O4 = O & ~3;
+  let v = 0;
+  let m = 0;
   for (let p = 0; p < P; p++) {
     const xo = p * nC;
     const na = nAct[p]!;
-    for (let o = 0; o < O; o++) {
+    for (let o = 0; o < O4; o += 4) {
+      const w0 = o * nC;
+      const w1 = w0 + nC;
+      const w2 = w1 + nC;
+      const w3 = w2 + nC;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let j = 0; j < nC; j++) {
+        const x = X[xo + j]!;
+        const mk = M[xo + j]!;
+        v = (x ^ W[w0 + j]!) & mk;
+        v = v - ((v >>> 1) & 0x55555555);
+        v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+        m = Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+        hist[m]!++;
+        s0 += m;
+        v = (x ^ W[w1 + j]!) & mk;
+        v = v - ((v >>> 1) & 0x55555555);
+        v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+        m = Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+        hist[m]!++;
+        s1 += m;
+        v = (x ^ W[w2 + j]!) & mk;
+        v = v - ((v >>> 1) & 0x55555555);
+        v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+        m = Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+        hist[m]!++;
+        s2 += m;
+        v = (x ^ W[w3 + j]!) & mk;
+        v = v - ((v >>> 1) & 0x55555555);
+        v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+        m = Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+        hist[m]!++;
+        s3 += m;
+      }
+      out[o * P + p] = na - 2 * s0;
+      out[(o + 1) * P + p] = na - 2 * s1;
+      out[(o + 2) * P + p] = na - 2 * s2;
+      out[(o + 3) * P + p] = na - 2 * s3;
+    }
+    for (let o = O4; o < O; o++) {
       const wo = o * nC;
       let s = 0;
       for (let j = 0; j < nC; j++) {
-        let v = (X[xo + j]! ^ W[wo + j]!) & M[xo + j]!;
+        v = (X[xo + j]! ^ W[wo + j]!) & M[xo + j]!;
         v = v - ((v >>> 1) & 0x55555555);
         v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-        const m = Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+        m = Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
         hist[m]!++;
         s += m;
       }

@@ -26,7 +26,7 @@ export const MODEL_HELP = `  --model FILE        safetensors checkpoint (SPICE-T
   --data-dir DIR      dataset folder (default: /usr/share/datasets/fashion-mnist, data/cifar-10-batches-bin, data/npy)
   --array-size A      cells per array / chunk size, 1..32 (default 32)
   --limit N           only the first N images
-  --threads N         worker threads (default: all cores; 1 = in-process)
+  --threads N         worker threads (default: all cores from 1500 image passes on, else 1 = in-process)
   --json              print only JSON on stdout`;
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -45,6 +45,11 @@ export interface ModelAndData {
 function str(v: Values, k: string): string | undefined {
   const x = v[k];
   return typeof x === 'string' ? x : undefined;
+}
+
+/** Reject stray positional arguments (every input is a named option). */
+export function noPositionals(positionals: string[]): void {
+  if (positionals.length) throw inputError(positionals[0]!.slice(0, 40), 'unexpected argument; options are named (e.g. --model FILE), see --help');
 }
 
 /** Parse the common options, load the checkpoint and the dataset split. */

@@ -18,6 +18,7 @@ import { CapminError } from '../util/errors.js';
 import type { BnnModel } from './arch.js';
 import { Engine, subMacsPerImage, type ArrayConfig } from './engine.js';
 import { runBlock, type BlockResult, type BlockTask } from './block.js';
+import { levelTables } from './pmap.js';
 
 export interface RunOptions extends ArrayConfig {
   /** Worker threads (default: all cores when there are ≥ 1500 image passes, else 1); 1 = in-process. */
@@ -88,8 +89,7 @@ export interface FmacResult {
 export async function evaluate(model: BnnModel, dataset: Dataset, opts: EvalOptions = {}): Promise<EvalResult> {
   const ds = prepare(model, dataset, opts.limit);
   const a = opts.a ?? 32;
-  const probe = new Engine(model, opts);
-  const sampled = probe.sampler !== null;
+  const sampled = levelTables(a, opts.clip, opts.pMap).sampled;
   const runs = opts.runs ?? 1;
   if (!Number.isInteger(runs) || runs < 1) throw new CapminError(`--runs: ${runs} must be an integer >= 1`);
   const seed = opts.seed ?? 1;
@@ -167,6 +167,47 @@ export function workerEntry(): { code: string; eval: boolean } {
   return { code, eval: true };
 }
 
+/** Idle workers kept for the next run on the same model (unref'd: they never keep the process alive). */
+let pool: { model: BnnModel; workers: Worker[]; busy: boolean } | null = null;
+
+function spawn(model: BnnModel): Worker {
+  const entry = workerEntry();
+  const w = new Worker(entry.code, { eval: entry.eval, workerData: { model }, stdout: false, stderr: false });
+  w.unref();
+  return w;
+}
+
+function acquirePool(model: BnnModel, threads: number): { workers: Worker[]; cached: boolean } {
+  if (pool && !pool.busy && pool.model === model && pool.workers.length === threads) {
+    pool.busy = true;
+    return { workers: pool.workers, cached: true };
+  }
+  if (pool && pool.busy) {
+    // a concurrent run holds the pool: use private workers
+    return { workers: Array.from({ length: threads }, () => spawn(model)), cached: false };
+  }
+  if (pool) void Promise.all(pool.workers.map((w) => w.terminate()));
+  pool = { model, workers: Array.from({ length: threads }, () => spawn(model)), busy: true };
+  return { workers: pool.workers, cached: true };
+}
+
+function releasePool(workers: Worker[], keep: boolean): void {
+  if (keep && pool && pool.workers === workers) {
+    pool.busy = false;
+    for (const w of workers) w.unref();
+    return;
+  }
+  if (pool && pool.workers === workers) pool = null;
+  void Promise.all(workers.map((w) => w.terminate()));
+}
+
+/** Stop the idle engine workers (optional: they are unref'd and end with the process). */
+export async function closeEnginePool(): Promise<void> {
+  const p = pool;
+  pool = null;
+  if (p) await Promise.all(p.workers.map((w) => w.terminate()));
+}
+
 interface RunSpec {
   runs: number;
   seed: number;
@@ -206,32 +247,43 @@ async function runAll(
     progress.finish();
     return { preds, hist, threads };
   }
-  const entry = workerEntry();
-  const workers: Worker[] = [];
+  const { workers, cached } = acquirePool(model, threads);
+  const cfgKey = JSON.stringify(engineCfg);
+  const listeners: Array<() => void> = [];
+  let failed = false;
   try {
     await new Promise<void>((resolve, reject) => {
       let next = 0;
       let done = 0;
       const feed = (w: Worker) => {
-        if (next < nTasks) w.postMessage(task(next++));
+        if (next < nTasks) w.postMessage({ task: task(next++), cfg: engineCfg, cfgKey });
       };
-      for (let i = 0; i < threads; i++) {
-        const w = new Worker(entry.code, { eval: entry.eval, workerData: { model, cfg: engineCfg }, stdout: false, stderr: false });
-        workers.push(w);
-        w.on('message', (r: BlockResult) => {
+      for (const w of workers) {
+        const onMessage = (r: BlockResult) => {
           collect(r);
           if (++done === nTasks) resolve();
           else feed(w);
+        };
+        const onError = (e: Error) => reject(e);
+        const onExit = (code: number) => reject(new CapminError(`engine worker exited with code ${code} before finishing`, 'EWORKER', 1));
+        w.on('message', onMessage);
+        w.on('error', onError);
+        w.on('exit', onExit);
+        listeners.push(() => {
+          w.off('message', onMessage);
+          w.off('error', onError);
+          w.off('exit', onExit);
         });
-        w.on('error', (e) => reject(e));
-        w.on('exit', (code) => {
-          if (done < nTasks) reject(new CapminError(`engine worker exited with code ${code} before finishing`, 'EWORKER', 1));
-        });
+        w.ref();
         feed(w);
       }
     });
+  } catch (e) {
+    failed = true;
+    throw e;
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    listeners.forEach((off) => off());
+    releasePool(workers, cached && !failed);
   }
   progress.finish();
   return { preds, hist, threads };

@@ -10,9 +10,9 @@
  *    and shorter spike times are the less reliable ones by the paper's own hypothesis).
  *  - Boundaries merge inward (the first spike time into the second, the last into the one before).
  *  - Interior: Alg. 1 line 6 merges into the left neighbour when p_{j−1,j−1} < p_{j+1,j+1}, else into the right one,
- *    i.e. into the neighbour with the *lower* diagonal (the weaker neighbour gains the most). The issue text says
- *    "the neighbour with the higher diagonal entry"; both are offered: `toward: 'lower'` (Alg. 1 as printed, the
- *    default) and `toward: 'higher'`. Ties between the neighbours go to the right (Alg. 1's `else` branch), i.e. to
+ *    i.e. into the neighbour with the *lower* diagonal, while capmin's specification (and Alg. 1's prose intent of
+ *    creating a reliable merged spike time) says "the neighbour with the higher diagonal entry". Both are offered:
+ *    `toward: 'higher'` (the default, as specified) and `toward: 'lower'` (Alg. 1's pseudo-code as printed). Ties between the neighbours go to the right (Alg. 1's `else` branch), i.e. to
  *    the longer, more reliable spike time.
  *  - Column j is added into the target's column, then row and column j are removed.
  *
@@ -89,7 +89,7 @@ export function capminV(
   phi: number,
   opts: { toward?: MergeToward } = {},
 ): CapminVResult {
-  const toward = opts.toward ?? 'lower';
+  const toward = opts.toward ?? 'higher';
   const k = levels.length;
   if (k < 1) throw new Error('capminV: no levels');
   if (new Set(levels).size !== k) throw new Error('capminV: levels must be distinct');

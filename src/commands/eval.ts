@@ -8,7 +8,7 @@ import { writeJsonAtomic } from '../util/atomic.js';
 import { inputError } from '../util/errors.js';
 import { parseSpiceValue } from '../util/units.js';
 import { evaluate } from '../bnn/run.js';
-import { loadModelAndData, MODEL_HELP, MODEL_OPTIONS } from '../bnn/options.js';
+import { loadModelAndData, MODEL_HELP, MODEL_OPTIONS, noPositionals } from '../bnn/options.js';
 import { parseClip, readPMap } from '../bnn/pmap.js';
 import { ENGINE_VERSION } from '../bnn/version.js';
 
@@ -27,12 +27,13 @@ ${MODEL_HELP}
   --out FILE          also write the result JSON to FILE`;
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, help } = parseCommandArgs(
+  const { values, positionals, help } = parseCommandArgs(
     argv,
     { ...MODEL_OPTIONS, clip: { type: 'string' }, pmap: { type: 'string' }, runs: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
     HELP,
   );
   if (help) return 0;
+  noPositionals(positionals);
   const md = loadModelAndData(values, 'test');
   const clip = typeof values.clip === 'string' ? parseClip(values.clip, md.a) : undefined;
   const pMap = typeof values.pmap === 'string' ? readPMap(values.pmap, md.a) : undefined;

@@ -11,7 +11,7 @@ import { parseCommandArgs } from '../util/args.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { sha256, stableStringify } from '../util/hash.js';
 import { computeFmac, type FmacResult } from '../bnn/run.js';
-import { loadModelAndData, MODEL_HELP, MODEL_OPTIONS } from '../bnn/options.js';
+import { loadModelAndData, MODEL_HELP, MODEL_OPTIONS, noPositionals } from '../bnn/options.js';
 import { ENGINE_VERSION } from '../bnn/version.js';
 
 const HELP = `usage: capmin fmac --model FILE [--dataset fashion] [--split train] [--out DIR] [--json]
@@ -25,8 +25,9 @@ ${MODEL_HELP}
   --force             recompute even if DIR holds a result for the same inputs`;
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, help } = parseCommandArgs(argv, { ...MODEL_OPTIONS, out: { type: 'string' }, force: { type: 'boolean' } }, HELP);
+  const { values, positionals, help } = parseCommandArgs(argv, { ...MODEL_OPTIONS, out: { type: 'string' }, force: { type: 'boolean' } }, HELP);
   if (help) return 0;
+  noPositionals(positionals);
   const t0 = Date.now();
   const md = loadModelAndData(values, 'train');
   const out =

@@ -16,9 +16,10 @@ diagonal entry into a neighbour, N times (boundaries merge inward); then pad bac
   --pmap FILE     P_map as written by 'capmin pmap' (pmap.csv or pmap.json; rows = true level)
   --spikes FILE   nominal spike times per level ('capmin spikes --json' output, or CSV level,tSpike)
   --phi N         number of merges, 0..k-1
-  --levels R      kept levels (default: the P_map's rows with a spike time; a 33x33 P_map needs --levels)
-  --toward T      interior merge target: 'lower' = neighbour with the lower diagonal (Alg. 1 line 6, default),
-                  'higher' = neighbour with the higher diagonal
+  --levels R      kept levels (required for a P_map over all a+1 levels; its rows/columns are then restricted to R
+                  and renormalised, an approximation — prefer a P_map built for the kept levels: capmin pmap --levels R)
+  --toward T      interior merge target: 'higher' = neighbour with the higher diagonal (default, as specified),
+                  'lower' = neighbour with the lower diagonal (Alg. 1 line 6 as printed)
   --time C        spike-time column to order levels by (default tSpike)
   --a A           cells per array, for the padded (a+1)x(a+1) P_map (default 32)
   --json          print JSON only`;
@@ -42,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   if (typeof values.pmap !== 'string') throw inputError('--pmap', 'required: a P_map file (CSV or JSON)');
   if (typeof values.spikes !== 'string') throw inputError('--spikes', 'required: a spike-time file (JSON or CSV)');
   if (typeof values.phi !== 'string') throw inputError('--phi', 'required: number of merges');
-  const toward = (values.toward ?? 'lower') as string;
+  const toward = (values.toward ?? 'higher') as string;
   if (toward !== 'lower' && toward !== 'higher') throw inputError('--toward', `'${toward.slice(0, 20)}' must be lower or higher`);
   const col = (values.time ?? 'tSpike') as string;
   if (col !== 'tSpike' && col !== 'tCross') throw inputError('--time', `'${col.slice(0, 20)}' must be tSpike or tCross`);

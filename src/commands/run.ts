@@ -20,9 +20,8 @@ and under variation (Monte-Carlo P_map) → CapMin-V from k0 for phi = 1..11 →
 error-free accuracy for baseline / CapMin / CapMin-V → runs/<id>/report.html. Cached and resumable: re-running the
 same command reuses every finished stage (runs/<id>/cache/).
 
-  --quick            < 5 min on 2 cores: 9 k values, 200 MC samples, 500 test / 2000 train images, 2 runs,
-                     quasi-static sizing with one SPICE check per k
-                     (default: 14 k values, 1000 samples, 5000 test / all train images, 3 runs, SPICE bisection)
+  --quick            < 5 min on 2 cores: 9 k values, 200 MC samples, 500 test / 2000 train images, 2 runs
+                     (default: 14 k values, 1000 samples, 5000 test / all train images, 3 runs)
   --out DIR          run folder (default runs/<quick|full>-<hash of the settings>)
   --ks LIST          k values, e.g. 33,24,16,14,8 or 5..33 (the baseline k=a+1 is always added)
   --phi-from K0      CapMin-V start k0 (default 16); --phis LIST the phi values (default 1..11)
@@ -34,7 +33,8 @@ same command reuses every finished stage (runs/<id>/cache/).
   --seed S           seed of the Monte-Carlo draws and the error injection (default 1)
   --mapping M        level → current mapping of the kept levels: shifted (default; the lowest kept level takes the
                      slowest firing current, paper Sec. IV-C) | natural (each level keeps its own current)
-  --sizing S         transient (bisection, every step in SPICE; default) | quasistatic (+ one SPICE check; quick)
+  --sizing S         transient (SPICE-verified bracket/bisection of src/sizing; default) | quasistatic (prediction
+                     + one SPICE check of all kept levels)
   --workers N        parallel ngspice processes and engine threads (default 2)
   --json             print the run summary as JSON`;
 

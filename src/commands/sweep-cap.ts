@@ -9,13 +9,13 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { formatSi, parseSpiceValue } from '../util/units.js';
 import { CIRCUIT_HELP, CIRCUIT_OPTIONS, circuitFromArgs } from '../montecarlo/cliopts.js';
 import { capGrid } from '../sizing/sizing.js';
-import { sweepCap, sweepSvg } from '../sizing/sweep.js';
+import { sweepCap, sweepDistinctSvg, sweepSvg } from '../sizing/sweep.js';
 
 const HELP = `usage: capmin sweep-cap [--from 1p] [--to 150p] [--steps 30] [--scale log|lin] [--engine quasistatic|transient]
                         [--workers N] [--out DIR] [--json]
 Per C_mem: nominal spike time of every level m, number of distinct registered spike times, latency (the last
 representable spike) and energy 1/2*C*V_th^2. quasistatic (default): one DC sweep serves every C; transient: every
-C and level simulated. --out writes sweep.json and sweep.svg.
+C and level simulated. --out writes sweep.json, sweep.svg and sweep-distinct.svg.
 ${CIRCUIT_HELP}`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -38,7 +38,8 @@ export async function main(argv: string[]): Promise<number> {
   const result = { engine, cPar: model.cPar, a: p.a, fClk: p.fClk, vth: p.vth, rows };
   if (typeof v.out === 'string') {
     writeJsonAtomic(join(v.out, 'sweep.json'), result);
-    writeFileAtomic(join(v.out, 'sweep.svg'), sweepSvg(rows, `capmin sweep-cap (${engine})`));
+    writeFileAtomic(join(v.out, 'sweep.svg'), sweepSvg(rows, `capmin sweep-cap (${engine}): spike time per level`));
+    writeFileAtomic(join(v.out, 'sweep-distinct.svg'), sweepDistinctSvg(rows, `capmin sweep-cap (${engine}): distinct levels and latency`));
   }
   if (v.json) {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -33,7 +33,8 @@ The evaluation forward is exactly the engine's (src/bnn). Progress per epoch: lo
   --limit N        use only the first N training images;  --test-limit N  only the first N test images
   --data-dir DIR   dataset folder (default: the dataset's standard location)
   --json           print the result summary as JSON on stdout
-GEMM: the OpenBLAS addon (build/Release/capmin_native.node) when built, else TypeScript; CAPMIN_GEMM=ts forces TypeScript.`;
+GEMM: the OpenBLAS addon (build/Release/capmin_native.node) when built, else WebAssembly SIMD, else TypeScript;
+CAPMIN_GEMM=wasm|ts forces one.`;
 
 export async function main(argv: string[]): Promise<number> {
   const { values, help } = parseCommandArgs(
@@ -75,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!/\.safetensors$/.test(out)) throw inputError('--out', `'${out.slice(0, 60)}' must end in .safetensors`);
   const gemm = getGemm();
   if (gemm.name !== 'openblas' && !process.env.CAPMIN_GEMM) {
-    process.stderr.write(`capmin train: native GEMM unavailable (${nativeLoadError()}); using the TypeScript GEMM (much slower)\n`);
+    process.stderr.write(`capmin train: native GEMM unavailable (${nativeLoadError()}); using the ${gemm.name} GEMM (much slower)\n`);
   }
   const command = ['capmin', 'train', ...argv].map((a) => (/^[\w./=:,+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
   const res = await train({

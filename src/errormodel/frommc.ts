@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { formatSi } from '../util/units.js';
 import type { McResult } from '../montecarlo/engine.js';
 import { buildPmap, type Pmap } from './pmap.js';
 import { pmapCsv, pmapHeatmapSvg, pmapJson, pmapNpy } from './pmapio.js';
@@ -45,7 +46,7 @@ export function writePmapFiles(dir: string, pmap: Pmap, r: McResult, a: number, 
   writeJsonAtomic(join(dir, 'pmap.json'), pmapJson(pmap, { ...meta, engine: r.engine, window: r.window, cPar: r.cPar }));
   writeFileAtomic(join(dir, 'pmap.npy'), pmapNpy(pmap, a));
   writeFileAtomic(join(dir, 'samples.csv'), samplesCsv(r));
-  const title = `P_map (${r.engine}, ${String(meta.cMem ?? '')} F, ${r.samples} samples/level)`;
+  const title = `P_map (${r.engine}, C_mem ${typeof meta.cMem === 'number' ? formatSi(meta.cMem, 'F') : '?'}, ${r.samples} samples/level, time base ${String(meta.timeBase ?? 'spike')})`;
   writeFileAtomic(join(dir, 'pmap.svg'), pmapHeatmapSvg(pmap, title));
   return files.map((f) => join(dir, f));
 }

@@ -3,7 +3,7 @@
  * (33×33 float64, re-indexed by popcount = a − m for SPICE-Torch) and an SVG heatmap.
  * Number text is JavaScript's shortest round-trip form, so equal matrices give byte-identical files.
  */
-import { XMLBuilder } from 'fast-xml-parser';
+import { heatmap } from '../report/svg.js';
 import { expandPmap, toPopcountIndex, type Pmap } from './pmap.js';
 import { encodeNpyF64 } from './npy.js';
 
@@ -45,62 +45,18 @@ export function pmapNpy(p: Pmap, a: number): Buffer {
   return encodeNpyF64(toPopcountIndex(expandPmap(p, a), a));
 }
 
-/** SVG heatmap of P_map: rows = true level (top = lowest), columns = read level; log-ish colour scale. */
+/** SVG heatmap of P_map (src/report/svg.ts): rows = true level, columns = read level, colour = probability 0..1. */
 export function pmapHeatmapSvg(p: Pmap, title: string): string {
-  const k = p.levels.length;
-  const cell = Math.max(8, Math.min(24, Math.floor(560 / k)));
-  const left = 60;
-  const top = 50;
-  const w = left + k * cell + 90;
-  const h = top + k * cell + 50;
-  const rects: Record<string, unknown>[] = [];
-  const texts: Record<string, unknown>[] = [];
-  p.matrix.forEach((row, i) =>
-    row.forEach((v, j) => {
-      rects.push({
-        '@_x': left + j * cell,
-        '@_y': top + i * cell,
-        '@_width': cell,
-        '@_height': cell,
-        '@_fill': colour(v),
-        title: { '#text': `true ${p.levels[i]} → read ${p.levels[j]}: ${v.toFixed(4)}` },
-      });
-    }),
-  );
-  const step = Math.max(1, Math.ceil(k / 16));
-  p.levels.forEach((m, i) => {
-    if (i % step) return;
-    texts.push({ '@_x': left - 6, '@_y': top + i * cell + cell * 0.7, '@_text-anchor': 'end', '@_font-size': 10, '#text': String(m) });
-    texts.push({ '@_x': left + i * cell + cell / 2, '@_y': top + k * cell + 14, '@_text-anchor': 'middle', '@_font-size': 10, '#text': String(m) });
+  const labels = p.levels.map(String);
+  return heatmap({
+    title,
+    xLabel: 'read level m (conducting cells)',
+    yLabel: 'true level m',
+    rowLabels: labels,
+    colLabels: labels,
+    values: p.matrix,
+    colorScale: { min: 0, max: 1, palette: 'blues' },
+    width: Math.max(420, Math.min(900, 160 + 22 * labels.length)),
+    height: Math.max(380, Math.min(860, 130 + 22 * labels.length)),
   });
-  texts.push({ '@_x': left, '@_y': 20, '@_font-size': 13, '#text': title });
-  texts.push({ '@_x': left + (k * cell) / 2, '@_y': top + k * cell + 32, '@_text-anchor': 'middle', '@_font-size': 11, '#text': 'read level m' });
-  texts.push({ '@_x': 14, '@_y': top + (k * cell) / 2, '@_font-size': 11, '@_transform': `rotate(-90 14 ${top + (k * cell) / 2})`, '@_text-anchor': 'middle', '#text': 'true level m' });
-  // colour bar
-  const bar: Record<string, unknown>[] = [];
-  for (let q = 0; q <= 10; q++) {
-    bar.push({ '@_x': left + k * cell + 20, '@_y': top + (10 - q) * ((k * cell) / 11), '@_width': 14, '@_height': (k * cell) / 11, '@_fill': colour(q / 10) });
-    if (q % 5 === 0) texts.push({ '@_x': left + k * cell + 40, '@_y': top + (10 - q) * ((k * cell) / 11) + 10, '@_font-size': 10, '#text': (q / 10).toFixed(1) });
-  }
-  const svg = {
-    svg: {
-      '@_xmlns': 'http://www.w3.org/2000/svg',
-      '@_width': w,
-      '@_height': h,
-      '@_viewBox': `0 0 ${w} ${h}`,
-      '@_font-family': 'sans-serif',
-      rect: [{ '@_x': 0, '@_y': 0, '@_width': w, '@_height': h, '@_fill': 'white' }, ...rects, ...bar],
-      text: texts,
-    },
-  };
-  return new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true }).build(svg) as string;
-}
-
-/** White → dark blue by sqrt(p) so small error probabilities stay visible. */
-function colour(v: number): string {
-  const s = Math.sqrt(Math.max(0, Math.min(1, v)));
-  const r = Math.round(255 * (1 - s) + 8 * s);
-  const g = Math.round(255 * (1 - s) + 48 * s);
-  const b = Math.round(255 * (1 - s) + 107 * s);
-  return `rgb(${r},${g},${b})`;
 }

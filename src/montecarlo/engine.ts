@@ -10,7 +10,7 @@
 import type { CircuitParams } from '../circuit/params.js';
 import { zeroVariation, type ArrayVariation } from '../circuit/variation.js';
 import { parseRaw, assertComplete, vector } from '../spice/rawfile.js';
-import { SpiceError, SpiceQueue } from '../spice/runner.js';
+import { runNgspiceFile, SpiceError, SpiceQueue } from '../spice/runner.js';
 import { crossingTime, registerSpike } from '../spikes/spikes.js';
 import { sha256 } from '../util/hash.js';
 import { Progress } from '../util/progress.js';
@@ -111,6 +111,9 @@ export function registered(tCross: number, fClk: number): { tSpike: number; cloc
   return registerSpike(tCross, fClk);
 }
 
+/** Give the event loop a turn (spawned ngspice processes start while more batches are prepared). */
+const yieldLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 const toJson = (x: number): number | null => (Number.isFinite(x) ? x : null);
 const fromJson = (x: number | null): number => (x === null ? Infinity : x);
 
@@ -122,6 +125,8 @@ interface Ctx {
   stats: McStats;
   failures: McFailure[];
   prog: Progress | null;
+  /** aborts this run's running ngspice processes (queue.abort() only reaches jobs queued through runFile) */
+  abort: AbortController;
 }
 
 /**
@@ -136,8 +141,9 @@ async function runBatch(
   parse: (raw: Buffer) => (number | null)[][],
   timeoutMs: number,
 ): Promise<BatchRecord> {
-  const first = deck(false);
-  const hash = sha256(first.text);
+  // hash the deck, then let the text go: it is rebuilt (deterministically) when the queue runs the batch, so
+  // thousands of queued batches do not hold their decks in memory
+  const hash = sha256(deck(false).text);
   ctx.stats.batches++;
   const hit = ctx.store.get(hash);
   if (hit) {
@@ -147,11 +153,13 @@ async function runBatch(
   let attempts = 0;
   let last: SpiceError | Error | null = null;
   for (const tight of [false, true]) {
-    const d = tight ? deck(true) : first;
     attempts++;
     if (tight) ctx.stats.retried++;
     try {
-      const r = await ctx.queue.runFile(d.text, d.file, { timeoutMs: tight ? timeoutMs * 2 : timeoutMs });
+      const r = await ctx.queue.add(() => {
+        const d = deck(tight);
+        return runNgspiceFile(d.text, d.file, { timeoutMs: tight ? timeoutMs * 2 : timeoutMs, signal: ctx.abort.signal });
+      });
       const values = parse(r.data);
       ctx.stats.simMs += r.durationMs;
       ctx.stats.simulated++;
@@ -199,13 +207,13 @@ function noteFailure(ctx: Ctx, rec: BatchRecord, levels: number[]): void {
 }
 
 /** One die's quasi-static sweep (cached): J_m for m = 0..a. */
-async function qsDie(ctx: Ctx, lkey: number, sample: number, variation: ArrayVariation): Promise<BatchRecord> {
+async function qsDie(ctx: Ctx, lkey: number, sample: number, variation: () => ArrayVariation): Promise<BatchRecord> {
   const { p } = ctx;
   return runBatch(
     ctx,
     'qs',
     { lkey, samples: [sample] },
-    (tight) => ({ text: qsDeck(p, [variation], { tight, rawPath: 'qs.raw' }), file: 'qs.raw' }),
+    (tight) => ({ text: qsDeck(p, [variation()], { tight, rawPath: 'qs.raw' }), file: 'qs.raw' }),
     (raw) => {
       const plot = assertComplete(parseRaw(raw), 'quasi-static sweep')[0]!;
       const [dc] = dieCurrentsFromPlot(plot, p.a, 1);
@@ -216,13 +224,13 @@ async function qsDie(ctx: Ctx, lkey: number, sample: number, variation: ArrayVar
 }
 
 /** One transient batch (cached): tCross per sample. */
-async function tranBatch(ctx: Ctx, level: number, samples: number[], variations: ArrayVariation[], sigmas: VariationSigmas, window: number): Promise<BatchRecord> {
+async function tranBatch(ctx: Ctx, level: number, samples: number[], variations: () => ArrayVariation[], sigmas: VariationSigmas, window: number): Promise<BatchRecord> {
   const { p } = ctx;
   return runBatch(
     ctx,
     'tran',
     { level, samples },
-    (tight) => ({ text: tranBatchDeck(p, level, variations, sigmas, { window, tight, rawPath: 'tran.raw' }), file: 'tran.raw' }),
+    (tight) => ({ text: tranBatchDeck(p, level, variations(), sigmas, { window, tight, rawPath: 'tran.raw' }), file: 'tran.raw' }),
     (raw) => {
       const plots = assertComplete(parseRaw(raw), 'batched transient');
       if (plots.length !== samples.length) throw new SpiceError('truncated', `expected ${samples.length} transient plots, got ${plots.length}`);
@@ -235,7 +243,7 @@ async function tranBatch(ctx: Ctx, level: number, samples: number[], variations:
 /** Nominal transient crossing times of `levels` (zero variation), one cached batch per level. */
 async function nominalTransient(ctx: Ctx, levels: number[], window: number): Promise<number[]> {
   const zero = zeroVariation(ctx.p.a);
-  const recs = await Promise.all(levels.map((m) => tranBatch(ctx, m, [0], [zero], zeroSigmas(), window)));
+  const recs = await Promise.all(levels.map((m) => tranBatch(ctx, m, [0], () => [zero], zeroSigmas(), window)));
   return recs.map((r, i) => {
     if (r.status !== 'ok') throw new SpiceError('convergence', `nominal transient of level ${levels[i]} failed: ${r.error?.detail ?? ''}`);
     return fromJson(r.values[0]![0]!);
@@ -275,10 +283,11 @@ export async function runMonteCarlo(opts: McOptions): Promise<McResult> {
     stats: { batches: 0, cached: 0, simulated: 0, retried: 0, failed: 0, failedSamples: {}, simMs: 0, wallMs: 0, workers: queue.concurrency, overhead: 0 },
     failures: [],
     prog: opts.progress === false ? null : new Progress(opts.progress ?? `mc ${opts.engine}`, levels.length * opts.samples, 'samples'),
+    abort: new AbortController(),
   };
   try {
     // nominal die (quasi-static) sets the window: max(tStop, 3 × nominal crossing of level 1)
-    const nomDie = await qsDie(ctx, -1, -1, zeroVariation(p.a));
+    const nomDie = await qsDie(ctx, -1, -1, () => zeroVariation(p.a));
     if (nomDie.status !== 'ok') throw new SpiceError('convergence', `nominal quasi-static sweep failed: ${nomDie.error?.detail ?? ''}`);
     const jNom = nomDie.values[0]!.map(fromJson);
     const window = opts.window ?? Math.max(p.tStop, 3 * p.cMem * (jNom[Math.min(1, p.a)] ?? 0));
@@ -298,17 +307,20 @@ export async function runMonteCarlo(opts: McOptions): Promise<McResult> {
       const dies: Array<{ lkey: number; sample: number; levels: number[] }> = [];
       if (correlation === 'die') for (let s = 0; s < N; s++) dies.push({ lkey: levelKey(0, 'die'), sample: s, levels });
       else for (const m of levels) for (let s = 0; s < N; s++) dies.push({ lkey: levelKey(m, 'level'), sample: s, levels: [m] });
-      await Promise.all(
-        dies.map(async (d) => {
-          const v = sampleArrayVariation(opts.seed, d.lkey, d.sample, p.a, opts.sigmas);
-          const rec = await qsDie(ctx, d.lkey, d.sample, v);
+      const dieJobs: Array<Promise<void>> = [];
+      for (const [k, d] of dies.entries()) {
+        if (k % 32 === 31) await yieldLoop();
+        dieJobs.push((async () => {
+          const rec = await qsDie(ctx, d.lkey, d.sample, () => sampleArrayVariation(opts.seed, d.lkey, d.sample, p.a, opts.sigmas));
           if (rec.status === 'ok') {
             const j = rec.values[0]!;
             for (const m of d.levels) tCross.get(m)![d.sample] = qsCrossTime(fromJson(j[m]!), p.cMem, cp, window);
           } else noteFailure(ctx, rec, d.levels);
           ctx.prog?.tick(d.levels.length);
-        }),
-      );
+        })());
+        dieJobs[dieJobs.length - 1]!.catch(() => undefined); // rejections are collected by Promise.all below
+      }
+      await Promise.all(dieJobs);
     } else {
       nominalCross = await nominalTransient(ctx, levels, window);
       const bs = Math.max(1, Math.min(opts.batchSize ?? 25, N));
@@ -319,13 +331,16 @@ export async function runMonteCarlo(opts: McOptions): Promise<McResult> {
           const samples = Array.from({ length: Math.min(bs, N - s0) }, (_, i) => s0 + i);
           jobs.push(
             (async () => {
-              const vars = samples.map((s) => sampleArrayVariation(opts.seed, lk, s, p.a, opts.sigmas));
+              const vars = (): ArrayVariation[] => samples.map((s) => sampleArrayVariation(opts.seed, lk, s, p.a, opts.sigmas));
               const rec = await tranBatch(ctx, m, samples, vars, opts.sigmas, window);
               if (rec.status === 'ok') rec.values[0]!.forEach((t, i) => (tCross.get(m)![samples[i]!] = fromJson(t)));
               else noteFailure(ctx, rec, [m]);
               ctx.prog?.tick(samples.length);
             })(),
           );
+          jobs[jobs.length - 1]!.catch(() => undefined); // rejections are collected by Promise.all below
+          // let queued ngspice jobs start while the remaining batches are hashed
+          if (jobs.length % 8 === 0) await yieldLoop();
         }
       }
       await Promise.all(jobs);
@@ -348,6 +363,7 @@ export async function runMonteCarlo(opts: McOptions): Promise<McResult> {
     ctx.prog?.finish(`${st.simulated} simulated, ${st.cached} cached, ${st.failed} failed`);
     return { engine: opts.engine, levels, samples: N, window, cPar, nominal, byLevel, stats: st, failures: ctx.failures };
   } catch (e) {
+    ctx.abort.abort();
     if (!opts.queue) queue.abort();
     throw e;
   }

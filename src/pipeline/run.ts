@@ -100,7 +100,9 @@ export function defaultConfig(quick: boolean): RunConfig {
     // Sec. IV-C: "CapMin shifts the important spike times to more reliable, slower spike times" — the kept levels take
     // the k slowest firing currents (src/sizing mapLevels). `natural` keeps each level's own current.
     mapping: 'shifted',
-    sizing: quick ? 'quasistatic+check' : 'transient',
+    // src/sizing brackets the quasi-static prediction with two SPICE transients (more only where SPICE disagrees),
+    // so SPICE-verified sizing is cheap enough for --quick too.
+    sizing: 'transient',
     sizingTol: quick ? 0.01 : 0.005,
     circuit,
     chargingLevels: defaultFig3Levels(a),
@@ -255,7 +257,14 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
     seeds: { inference: cfg.seed, monteCarlo: cfg.seed },
     started: new Date().toISOString(),
   };
-  writeJsonAtomic(join(dir, 'manifest.json'), { ...manifestBase, status: 'running' });
+  let previousInvocations: unknown[] = [];
+  try {
+    const prev = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { invocations?: unknown[]; started?: string; wallSeconds?: number; timings?: unknown; status?: string };
+    previousInvocations = prev.invocations ?? (prev.wallSeconds !== undefined ? [{ started: prev.started, wallSeconds: prev.wallSeconds, timings: prev.timings }] : prev.started ? [{ started: prev.started, status: prev.status ?? 'interrupted' }] : []);
+  } catch {
+    /* first invocation */
+  }
+  writeJsonAtomic(join(dir, 'manifest.json'), { ...manifestBase, status: 'running', invocations: previousInvocations });
   const bnnKey = { modelSha, dataSha, a };
 
   // ---- BNN side
@@ -512,7 +521,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       notes.push('Monte-Carlo P_maps use the quasi-static engine (one DC sweep per die, t = (C_mem + C_par)·∫dV/I); `capmin crosscheck` compares it with the transient reference on the same samples.');
     }
     notes.push(`Level → current mapping: ${cfg.mapping} (src/sizing). CapMin-V accuracies use P_maps re-bucketed from the raw Monte-Carlo samples with decision boundaries midway between the surviving spike times; the Alg. 1 (column-merge) P_map is evaluated alongside with ${cfg.alg1Runs} run(s).`);
-    notes.push(`CapMin-V merges into the neighbour with the lower diagonal entry, as Alg. 1 lines 6–11 are printed (the issue text says "higher"; \`capmin merge --toward higher\` gives that reading).`);
+    notes.push(`CapMin-V merges into the neighbour with the higher diagonal entry, as specified (Alg. 1 lines 6–11 as printed merge into the lower one; \`capmin merge --toward lower\` gives that reading).`);
 
     const id = dir.split(/[\\/]/).pop()!;
     const results: RunResults = {
@@ -551,6 +560,8 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       timings,
       cache: cache.stats,
       missing,
+      // every invocation of this run folder (first run, resumes, cached re-runs) with its own timings
+      invocations: [...previousInvocations, { started: manifestBase.started, finished: new Date().toISOString(), wallSeconds, timings, cacheHits: cache.stats.hits, cacheMisses: cache.stats.misses }],
     });
     return { dir, report: rep.path, results, wallSeconds };
   } finally {

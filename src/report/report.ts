@@ -306,16 +306,43 @@ export function comparePaper(r: RunResults): ComparisonRow[] {
     const inSpot = best.k >= s0 - 1 && best.k <= s1 + 1;
     const top = withVar[0]!;
     const gain = best.accVar!.mean - top.accVar!.mean;
+    // a gain below two standard errors of the mean accuracy is noise
+    const pm = top.accVar!.mean;
+    const noise = 2 * Math.sqrt((pm * (1 - pm)) / Math.max(1, top.accVar!.images * top.accVar!.runs));
     rows.push({
       claim: 'Under variation, accuracy improves with smaller k; sweet spot 12 ≤ k ≤ 15 for Fashion',
       paper: 'best at 12..15',
       ours: `best mean accuracy ${pct(best.accVar!.mean)} at k = ${best.k}; k = ${top.k}: ${pct(top.accVar!.mean)}; ${withVar.map((k) => `${k.k}: ${pct(k.accVar!.mean)}`).join(', ')}`,
-      verdict: inSpot && gain > 0.002 ? 'confirmed' : inSpot || gain > 0.002 ? 'partly' : 'not confirmed',
+      verdict: inSpot && gain > noise ? 'confirmed' : inSpot || gain > noise ? 'partly' : 'not confirmed',
       why:
-        inSpot && gain > 0.002
+        inSpot && gain > noise
           ? 'Smaller k moves the important levels to slower, better separated spike times, as the paper argues.'
-          : `Our P_map already reads the full range nearly as well as the best k (each k is sized to its own minimum capacitor, so every k has about one clock period between its fastest neighbours and similar margins), so shrinking k buys little robustness while the clipping error grows; the paper's larger gain reflects its own variation model and a capacitor range fixed across k.`,
+          : gain > noise
+            ? `Accuracy under variation does rise as k falls, but peaks at k = ${best.k}, outside the paper's 12..15: the peak sits where the clipping error starts to outweigh the robustness gained, which depends on the network (ours clips less gracefully or more) and on our variation model.`
+            : `Here no smaller k beats k = ${top.k} under variation by more than the sampling noise (±${fx(100 * noise, 1)} pt): each k is sized to its own minimum capacitor, so every k keeps about one clock period between its fastest kept spike times and similar error margins, and shrinking k buys little robustness while the clipping error grows; the paper's gain reflects its own variation model and capacitor choice.`,
     });
+  }
+  // 5. CapMin-V sustains accuracy under variation for more points than CapMin (Fig. 8: triangles vs stars)
+  const phisV = (r.capminV?.phis ?? []).filter((p) => p.accRebucket);
+  if (withVar.length && phisV.length) {
+    const shared = phisV
+      .map((p) => ({ k: p.kV, v: p.accRebucket!.mean, c: withVar.find((k) => k.k === p.kV)?.accVar?.mean, n: p.accRebucket!.images * p.accRebucket!.runs }))
+      .filter((x): x is { k: number; v: number; c: number; n: number } => x.c !== undefined);
+    if (shared.length) {
+      const noiseOf = (x: { v: number; n: number }) => 2 * Math.sqrt((2 * x.v * (1 - x.v)) / Math.max(1, x.n));
+      const wins = shared.filter((x) => x.v - x.c > noiseOf(x)).length;
+      const losses = shared.filter((x) => x.c - x.v > noiseOf(x)).length;
+      const ok = wins > shared.length / 2 && losses === 0;
+      rows.push({
+        claim: 'CapMin-V (triangles in Fig. 8) sustains higher accuracy under variation for more points than CapMin alone (stars)',
+        paper: 'yes, for every dataset',
+        ours: `same k: ${shared.map((x) => `k=${x.k}: ${pct(x.v)} vs ${pct(x.c)}`).join('; ')} (CapMin-V re-bucketed vs CapMin, under variation)`,
+        verdict: ok ? 'confirmed' : wins > 0 ? 'partly' : 'not confirmed',
+        why: ok
+          ? `Merging spike times keeps k₀'s clipping range and capacitor, so a merged level is read as a neighbouring level (a small, two-sided error) instead of being clipped away. This holds with the re-bucketed P_map; with Alg. 1's padding as specified (a removed level reads as the survivor it was merged into, possibly several levels away and always on the same side) accuracy falls off much sooner (see the CapMin-V table).`
+          : `CapMin-V beats CapMin beyond the sampling noise at ${wins} of ${shared.length} shared k values${losses ? ` and loses at ${losses}` : ''}; merging keeps k₀'s clip range but its merged buckets must still separate our P_map's spread.`,
+      });
+    }
   }
   return rows;
 }
@@ -421,7 +448,8 @@ export function reportHtml(r: RunResults, figs = buildFigures(r)): string {
   parts.push('<h2>Accuracy over k (Fig. 8)</h2>');
   parts.push(figs.accuracy ? figureHtml(figs.accuracy) : missingSection('Fig. 8'));
   parts.push('<h3>CapMin per k</h3>', r.perK.length ? kTable(r) : missingSection('Per-k results'));
-  parts.push('<p>* the k most frequent levels were not contiguous; the clip range is the best-total window of k levels (docs/capmin.md).</p>');
+  if (r.perK.some((k) => !k.contiguous)) parts.push('<p>* the k most frequent levels were not contiguous; the clip range is the best-total window of k levels (docs/capmin.md).</p>');
+  else if (r.perK.length) parts.push('<p>For every k the k most frequent levels were contiguous, so the clip range is exactly the top-k set.</p>');
   parts.push(`<h3>CapMin-V from k = ${esc(String(r.capminV?.k0 ?? '–'))}${r.capminV?.cMem ? ` (C_mem = ${fx(pF(r.capminV.cMem), 3)} pF)` : ''}</h3>`);
   parts.push(phiTable(r));
   if (r.capminV) parts.push(`<p>The pipeline's CapMin-V accuracy uses the <b>${r.capminV.uses === 'rebucket' ? 're-bucketed' : 'Alg. 1'}</b> P_map.</p>`);

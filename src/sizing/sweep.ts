@@ -3,7 +3,7 @@
  * registered spike times, latency (last representable spike) and energy ½·C·V_th²; quasi-static (one sweep serves every
  * C) or transient (every C and level simulated).
  */
-import { XMLBuilder } from 'fast-xml-parser';
+import { linePlot } from '../report/svg.js';
 import type { CircuitParams } from '../circuit/params.js';
 import { SpiceQueue } from '../spice/runner.js';
 import { Progress } from '../util/progress.js';
@@ -43,38 +43,33 @@ export async function sweepCap(opts: {
   return { model, rows };
 }
 
-/** SVG: registered spike time of each level vs C (log-log), plus the number of distinct levels (right axis). */
+/** SVG (src/report/svg.ts): registered spike time vs C_mem, log-log, one line per level m (10 levels shown). */
 export function sweepSvg(rows: SweepRow[], title: string): string {
-  const W = 720, H = 440, L = 70, R = 70, T = 40, B = 50;
-  const caps = rows.map((r) => r.cMem);
-  const times = rows.flatMap((r) => r.tSpike.filter((t): t is number => t !== null));
-  const x = (c: number): number => L + ((Math.log(c) - Math.log(caps[0]!)) / (Math.log(caps[caps.length - 1]!) - Math.log(caps[0]!) || 1)) * (W - L - R);
-  const tMin = Math.min(...times), tMax = Math.max(...times);
-  const y = (t: number): number => H - B - ((Math.log(t) - Math.log(tMin)) / (Math.log(tMax) - Math.log(tMin) || 1)) * (H - T - B);
   const a = rows[0]!.tSpike.length - 1;
-  const yd = (d: number): number => H - B - (d / (a + 1)) * (H - T - B);
-  const paths: Record<string, unknown>[] = [];
-  for (let m = 1; m <= a; m++) {
-    const pts = rows.filter((r) => r.tSpike[m] !== null).map((r) => `${x(r.cMem).toFixed(1)},${y(r.tSpike[m]!).toFixed(1)}`);
-    if (pts.length > 1) paths.push({ '@_d': `M${pts.join(' L')}`, '@_fill': 'none', '@_stroke': `hsl(${(m * 300) / a},70%,45%)`, '@_stroke-width': 1 });
+  const shown = [...new Set([1, 2, 4, 8, 12, 16, 20, 24, 28, 32].map((m) => Math.min(m, a)))];
+  const series = [];
+  for (const m of shown) {
+    series.push({ name: `m=${m}`, x: rows.map((r) => r.cMem * 1e12), y: rows.map((r) => (r.tSpike[m] === null ? NaN : r.tSpike[m]! * 1e9)), markers: false });
   }
-  paths.push({ '@_d': `M${rows.map((r) => `${x(r.cMem).toFixed(1)},${yd(r.distinct).toFixed(1)}`).join(' L')}`, '@_fill': 'none', '@_stroke': 'black', '@_stroke-width': 2, '@_stroke-dasharray': '6 3' });
-  const texts: Record<string, unknown>[] = [
-    { '@_x': L, '@_y': 22, '@_font-size': 13, '#text': title },
-    { '@_x': (W - R + L) / 2, '@_y': H - 12, '@_text-anchor': 'middle', '@_font-size': 11, '#text': 'C_mem (log scale)' },
-    { '@_x': 14, '@_y': T - 8, '@_font-size': 11, '#text': 'registered spike time (log), one line per level m' },
-    { '@_x': W - R + 6, '@_y': T - 8, '@_font-size': 11, '#text': 'distinct (dashed)' },
-  ];
-  for (const c of [caps[0]!, caps[Math.floor(caps.length / 2)]!, caps[caps.length - 1]!]) texts.push({ '@_x': x(c), '@_y': H - B + 16, '@_text-anchor': 'middle', '@_font-size': 10, '#text': `${Number((c * 1e12).toPrecision(3))}p` });
-  for (const t of [tMin, Math.sqrt(tMin * tMax), tMax]) texts.push({ '@_x': L - 6, '@_y': y(t) + 4, '@_text-anchor': 'end', '@_font-size': 10, '#text': `${Number((t * 1e9).toPrecision(3))}n` });
-  for (const d of [0, Math.round((a + 1) / 2), a + 1]) texts.push({ '@_x': W - R + 6, '@_y': yd(d) + 4, '@_font-size': 10, '#text': String(d) });
-  const svg = {
-    svg: {
-      '@_xmlns': 'http://www.w3.org/2000/svg', '@_width': W, '@_height': H, '@_viewBox': `0 0 ${W} ${H}`, '@_font-family': 'sans-serif',
-      rect: { '@_x': L, '@_y': T, '@_width': W - L - R, '@_height': H - T - B, '@_fill': 'white', '@_stroke': '#888' },
-      path: paths,
-      text: texts,
-    },
-  };
-  return new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true }).build(svg) as string;
+  const x = rows.map((r) => r.cMem * 1e12);
+  return linePlot({ title, xLabel: 'C_mem [pF]', yLabel: 'registered spike time [ns]', series, xLog: true, yLog: true, xRange: [Math.min(...x), Math.max(...x)], width: 760, height: 480 });
+}
+
+/** SVG: distinct registered levels (of a+1) and latency vs C_mem. */
+export function sweepDistinctSvg(rows: SweepRow[], title: string): string {
+  const x = rows.map((r) => r.cMem * 1e12);
+  return linePlot({
+    title,
+    xLabel: 'C_mem [pF]',
+    yLabel: 'distinct levels / latency [ns] (log)',
+    xLog: true,
+    yLog: true,
+    xRange: [Math.min(...x), Math.max(...x)],
+    series: [
+      { name: 'distinct registered levels', x, y: rows.map((r) => r.distinct) },
+      { name: 'latency (last spike) [ns]', x, y: rows.map((r) => (r.latency === null ? NaN : r.latency * 1e9)), dashed: true },
+    ],
+    width: 640,
+    height: 420,
+  });
 }

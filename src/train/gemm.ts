@@ -9,9 +9,10 @@
  * backends accumulate in float64 registers per k-panel and round to float32 when they store to C.
  */
 import { loadNative } from './native.js';
+import { wasmGemm } from './wasm-gemm.js';
 
 export interface Gemm {
-  /** Backend name: 'openblas', 'ts-blocked' or 'naive'. */
+  /** Backend name: 'openblas', 'wasm-simd', 'ts-blocked' or 'naive'. */
   readonly name: string;
   /** Row-major C = alpha·op(A)·op(B) + beta·C (see module doc). */
   sgemm(
@@ -174,15 +175,20 @@ export function nativeGemm(): Gemm | null {
 }
 
 /**
- * Pick a GEMM backend: 'auto' (default) = native OpenBLAS when the addon loads, else TypeScript.
- * `CAPMIN_GEMM=ts|native|naive` overrides 'auto'.
+ * Pick a GEMM backend: 'auto' (default) = native OpenBLAS when the addon loads, else WebAssembly SIMD when the
+ * runtime supports it, else TypeScript. `CAPMIN_GEMM=ts|wasm|native|naive` overrides 'auto'.
  */
-export function getGemm(which: 'auto' | 'native' | 'ts' | 'naive' = 'auto'): Gemm {
+export function getGemm(which: 'auto' | 'native' | 'wasm' | 'ts' | 'naive' = 'auto'): Gemm {
   const want = which === 'auto' ? ((process.env.CAPMIN_GEMM as typeof which | undefined) ?? 'auto') : which;
   if (want === 'ts') return tsGemm;
   if (want === 'naive') return naiveGemm;
+  if (want === 'wasm') {
+    const w = wasmGemm();
+    if (!w) throw new Error('WebAssembly SIMD GEMM requested but this runtime does not validate the SIMD module');
+    return w;
+  }
   const n = nativeGemm();
   if (n) return n;
   if (want === 'native') throw new Error('native GEMM requested but build/Release/capmin_native.node did not load (run scripts/setup.sh)');
-  return tsGemm;
+  return wasmGemm() ?? tsGemm;
 }

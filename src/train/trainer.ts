@@ -47,7 +47,7 @@ export interface TrainOptions {
   /** Evaluate the exported checkpoint with the engine (src/bnn) and record that accuracy (default true). */
   engineCheck?: boolean;
   /**
-   * Below this test accuracy (percent, default 88) the engine checks only the first 1000 test images (identical
+   * Below this test accuracy (percent, default 89, the shipping threshold) the engine checks only the first 1000 test images (identical
    * predictions required) and the trainer's own accuracy is recorded; from it on, the engine evaluates the whole set.
    */
   engineFullFrom?: number;
@@ -267,9 +267,24 @@ async function exportBest(
     const probe = join(opts.stateDir, 'export-probe.safetensors');
     saveCheckpoint(probe, model, { format: 'int8', metadata: meta });
     // THE error-free evaluation of capmin (src/bnn/run.ts, parallel over worker threads)
-    const full = rec.testAccuracy >= (opts.engineFullFrom ?? 88);
+    const full = rec.testAccuracy >= (opts.engineFullFrom ?? 89);
     const limit = full ? testSet.n : Math.min(1000, testSet.n);
-    const ev = await engineEvaluate(loadCheckpoint(probe), testSet, { quiet: true, limit });
+    let ev: Awaited<ReturnType<typeof engineEvaluate>>;
+    try {
+      ev = await engineEvaluate(loadCheckpoint(probe), testSet, { quiet: true, limit });
+    } catch (e) {
+      // never lose a training run to the check: retry in-process, and if even that fails keep the trainer's number
+      try {
+        ev = await engineEvaluate(loadCheckpoint(probe), testSet, { quiet: true, limit, threads: 1 });
+      } catch (e2) {
+        rmSync(probe, { force: true });
+        meta.test_accuracy = rec.testAccuracy.toFixed(2);
+        meta.test_accuracy_source = 'trainer eval (engine semantics)';
+        meta.test_accuracy_note = `engine check failed: ${(e2 as Error).message.split('\n')[0]} (first attempt: ${(e as Error).message.split('\n')[0]})`;
+        saveCheckpoint(opts.out, engineModel(state, meta), { format: 'int8', metadata: meta });
+        return opts.out;
+      }
+    }
     rmSync(probe, { force: true });
     const p = ev.predictions[0]!;
     let mismatches = 0;

@@ -191,16 +191,16 @@ export class Vgg3Net {
   private readonly ga1: Float32Array;
   private readonly gw2p: Float32Array;
 
-  /**
-   * `opts.surrogate` (tests only): replace sign by hardtanh for activations and weights in the training forward.
-   * The backward pass is then the exact gradient of that smooth network, which finite differences can check;
-   * with sign (the default) the same backward pass is the straight-through estimator.
-   */
   private readonly surrogate: boolean;
   private readonly k: TrainKernels;
   private y1f64: Float64Array | null = null;
   private p1f64: Float64Array | null = null;
 
+  /**
+   * `opts.surrogate` (tests only): replace sign by hardtanh for activations and weights in the training forward.
+   * The backward pass is then the exact gradient of that smooth network, which finite differences can check;
+   * with sign (the default) the same backward pass is the straight-through estimator.
+   */
   constructor(
     readonly state: Vgg3State,
     readonly maxBatch: number,
@@ -251,7 +251,7 @@ export class Vgg3Net {
     this.ga2f = new Float32Array(B * this.flat);
     this.gm2 = new Float32Array(n3 * s.ch);
     this.gy2 = this.y2; // reused: y2 is not needed after pooling
-    this.gp2 = this.p2.length ? new Float32Array(this.p2.length) : this.p2;
+    this.gp2 = this.p2; // reused: p2 is last read by the dW2 GEMM, which runs before dP2 is written
     this.ga1 = new Float32Array(n2 * s.ch);
     this.gw2p = new Float32Array(this.w2p.length);
     const shapes = vgg3TensorShapes(s);
@@ -441,7 +441,6 @@ export class Vgg3Net {
     this.prepareWeights();
     const n1 = B * this.h1 * this.w1;
     const n2 = B * this.h2 * this.w2;
-    const n3 = B * this.h3 * this.w3;
     const K1 = s.c * 9;
     const K2 = C * 9;
     // conv1 in float64 (each output: Σ over (c, kh, kw) of x·w, zero padding contributes nothing)
@@ -481,7 +480,6 @@ export class Vgg3Net {
         for (let c = 0; c < C; c++) this.a2f[bb * F + c * HW3 + p] = a2[(bb * HW3 + p) * C + c]!;
       }
     }
-    void n3;
     const Hd = s.hidden;
     this.gemm.sgemm(false, true, B, Hd, F, 1, this.a2f, 0, F, this.w3b, 0, F, 0, this.y3, 0, Hd);
     const mean = Bf['bn3.running_mean'];

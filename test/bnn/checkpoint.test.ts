@@ -39,7 +39,7 @@ function spiceTorchVgg3(seed: number): Map<string, TensorInput> {
     t.set(`${bn}.num_batches_tracked`, { shape: [], data: BigInt64Array.of(4690n) });
   }
   t.set('conv2.weight', f32([64, 64, 3, 3], () => g.gauss(0, 0.1)));
-  t.set('fc1.weight', f32([2048, 3136], () => g.gauss(0, 0.1)));
+  t.set('fc1.weight', f32([2048, 3136], () => g.uniform() - 0.5));
   t.set('fc2.weight', f32([10, 2048], () => g.gauss(0, 0.1)));
   t.set('scale.scale', { shape: [1], data: Float32Array.of(0.001) });
   return t;

@@ -54,7 +54,7 @@ describe('CapMin-V (Alg. 1)', () => {
       [0.25, 0.5, 0.25],
       [0, 0.1, 0.9],
     ];
-    const lower = capminV([30, 20, 10], [1, 2, 3], q, 1);
+    const lower = capminV([30, 20, 10], [1, 2, 3], q, 1, { toward: 'lower' });
     expect(lower.steps[0]).toMatchObject({ removed: 20, into: 30, direction: 'left', reason: 'neighbour-diagonal' });
     close(lower.merged, [
       [1, 0],

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { naiveGemm, nativeGemm, tsGemm, getGemm, type Gemm } from '../../src/train/gemm.js';
+import { wasmGemm } from '../../src/train/wasm-gemm.js';
 import { Vgg3Net, initVgg3, VGG3_PARAM_KEYS, type Vgg3Shape, type Vgg3ParamKey } from '../../src/train/vgg3.js';
 import { Adam, stepLr } from '../../src/train/adam.js';
 import { getKernels, tsKernels } from '../../src/train/kernels.js';
@@ -22,7 +23,8 @@ function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
 }
 
 describe('GEMM backends', () => {
-  const backends: Gemm[] = [tsGemm, ...(nativeGemm() ? [nativeGemm()!] : [])];
+  const backends: Gemm[] = [tsGemm, ...(wasmGemm() ? [wasmGemm()!] : []), ...(nativeGemm() ? [nativeGemm()!] : [])];
+  it('the WebAssembly SIMD module validates on Node 20', () => expect(wasmGemm()?.name).toBe('wasm-simd'));
   for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
     it(`agree with the naive triple loop (transA=${ta}, transB=${tb}, offsets, ld > cols, beta)`, () => {
       const M = 37, N = 70, K = 300; // not multiples of any block size
@@ -164,13 +166,13 @@ describe('training on Fashion-MNIST (a few hundred images)', () => {
 
   it('loss falls, the checkpoint loads into the engine with identical logits, and resume reproduces an uninterrupted run', async () => {
     const a = join(dir, 'a');
-    const res = await train({ ...common, epochs: 3, out: join(a, 'best.safetensors'), stateDir: a, resume: false, engineFullFrom: 0 });
+    const res = await train({ ...common, epochs: 2, out: join(a, 'best.safetensors'), stateDir: a, resume: false, engineFullFrom: 0 });
     const L = res.stepLosses;
-    expect(L.length).toBe(18);
+    expect(L.length).toBe(12);
     const first = (L[0]! + L[1]! + L[2]!) / 3;
-    const last = (L[15]! + L[16]! + L[17]!) / 3;
+    const last = (L[9]! + L[10]! + L[11]!) / 3;
     expect(last).toBeLessThan(first - 0.01);
-    expect(res.history[2]!.testAccuracy).toBeGreaterThan(40); // chance is 10%
+    expect(res.history[1]!.testAccuracy).toBeGreaterThan(25); // chance is 10%
 
     // the exported compact file: engine logits == the trainer's eval-mode logits, image by image
     const best = res.best!.epoch;
@@ -200,16 +202,16 @@ describe('training on Fashion-MNIST (a few hundred images)', () => {
     expect(Array.from(new Engine(full).forward(test.images.subarray(0, 784)))).toEqual(Array.from(logits.subarray(0, 10)));
     expect(engineModel(st).ops.length).toBe(full.ops.length);
 
-    // kill after epoch 2 (simulated: train 2 of 3 epochs), then resume to 3: same weights as the straight run
+    // kill after epoch 1 (simulated: train 1 of 2 epochs), then resume to 2: same weights as the straight run
     const b = join(dir, 'b');
-    await train({ ...common, epochs: 2, out: join(b, 'best.safetensors'), stateDir: b, resume: false });
-    await expect(train({ ...common, epochs: 3, out: join(b, 'best.safetensors'), stateDir: b, resume: false })).rejects.toThrow(/--resume/);
-    await expect(train({ ...common, seed: 8, epochs: 3, out: join(b, 'best.safetensors'), stateDir: b, resume: true })).rejects.toThrow(/seed 7/);
-    const res2 = await train({ ...common, epochs: 3, out: join(b, 'best.safetensors'), stateDir: b, resume: true });
+    await train({ ...common, epochs: 1, out: join(b, 'best.safetensors'), stateDir: b, resume: false });
+    await expect(train({ ...common, epochs: 2, out: join(b, 'best.safetensors'), stateDir: b, resume: false })).rejects.toThrow(/--resume/);
+    await expect(train({ ...common, seed: 8, epochs: 2, out: join(b, 'best.safetensors'), stateDir: b, resume: true })).rejects.toThrow(/seed 7/);
+    const res2 = await train({ ...common, epochs: 2, out: join(b, 'best.safetensors'), stateDir: b, resume: true });
     expect(res2.stepLosses.length).toBe(6);
     expect(res2.history.map((h) => h.testAccuracy)).toEqual(res.history.map((h) => h.testAccuracy));
-    const wa = readSafetensors(readFileSync(join(a, 'epoch-003.safetensors')));
-    const wb = readSafetensors(readFileSync(join(b, 'epoch-003.safetensors')));
+    const wa = readSafetensors(readFileSync(join(a, 'epoch-002.safetensors')));
+    const wb = readSafetensors(readFileSync(join(b, 'epoch-002.safetensors')));
     for (const [k, t] of wa.tensors) expect(Buffer.from((wb.tensors.get(k)!.data as Float32Array).buffer).equals(Buffer.from((t.data as Float32Array).buffer)), k).toBe(true);
     rmSync(dir, { recursive: true, force: true });
   });
