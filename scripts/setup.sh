@@ -27,7 +27,8 @@ fi
 npm run --silent build
 if [ -f binding.gyp ]; then
   # Native GEMM/popcount kernels; capmin falls back to plain TypeScript if this fails.
-  npx --no-install node-gyp rebuild --loglevel=error >/tmp/capmin-node-gyp.log 2>&1 || echo "capmin setup: native addon build failed (see /tmp/capmin-node-gyp.log); using the TypeScript kernels" >&2
+  nodedir_arg=""; [ -f /usr/include/node/common.gypi ] && nodedir_arg="--nodedir=/usr"
+  npx --no-install node-gyp rebuild $nodedir_arg --loglevel=error >/tmp/capmin-node-gyp.log 2>&1 || echo "capmin setup: native addon build failed (see /tmp/capmin-node-gyp.log); using the TypeScript kernels" >&2
 fi
 
 case "${1:-}" in
