@@ -8,25 +8,28 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Row-major `cblas_sgemm(CblasRowMajor, …)`: C = alpha·op(A)·op(B) + beta·C on Float32Array operands with offsets. */
+export type SgemmFn = (
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: Float32Array,
+  offA: number,
+  lda: number,
+  B: Float32Array,
+  offB: number,
+  ldb: number,
+  beta: number,
+  C: Float32Array,
+  offC: number,
+  ldc: number,
+) => void;
+
 export interface NativeAddon {
-  sgemm(
-    transA: boolean,
-    transB: boolean,
-    M: number,
-    N: number,
-    K: number,
-    alpha: number,
-    A: Float32Array,
-    offA: number,
-    lda: number,
-    B: Float32Array,
-    offB: number,
-    ldb: number,
-    beta: number,
-    C: Float32Array,
-    offC: number,
-    ldc: number,
-  ): void;
+  sgemm: SgemmFn;
   /** Row-major cblas_dgemm on Float64Arrays (same argument order as sgemm). */
   dgemm?(
     transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
