@@ -28,7 +28,7 @@ export const CIRCUIT_HELP = `circuit:
   --temp DEGC        temperature (default 27)
   --vth V            comparator threshold (default 0.225)
   --f-clk HZ         flip-flop clock (default 2G)
-  --tstep S          transient step, also caps the internal step (default 0.5n)`;
+  --tstep S          transient step, also caps the internal step (default 100p)`;
 
 export const MC_OPTIONS: Opts = {
   samples: { type: 'string' },

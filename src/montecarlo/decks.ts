@@ -82,13 +82,14 @@ function alteredParams(s: VariationSigmas): Array<'delvto' | 'mulu0' | 'w' | 'l'
 /**
  * Batched transient deck for one level: the nominal array with C_mem, then per sample `alter`s of every transistor,
  * `tran tStep window` (ended by `stop when v(ml) > 1.02·V_th`) and `write` of v(ml), appended to one raw file.
+ * `tMax` (levels that do not fire nominally) lets ngspice take steps up to tMax instead of tStep.
  */
 export function tranBatchDeck(
   p: CircuitParams,
   level: number,
   variations: readonly ArrayVariation[],
   sigmas: VariationSigmas,
-  opts: { window: number; rawPath?: string; tight?: boolean },
+  opts: { window: number; rawPath?: string; tight?: boolean; tMax?: number },
 ): string {
   const bits = levelBits(p.a, level);
   const lines = deckPreamble(p, `capmin batched transient (level ${level}, ${variations.length} samples)`);
@@ -110,7 +111,9 @@ export function tranBatchDeck(
         }
       }
     }
-    ctl.push(`tran ${spiceNumber(tStep)} ${spiceNumber(opts.window)}`, `write ${raw} v(ml)`, 'destroy all');
+    // tMax relaxes ngspice's internal step cap (min(tstep, span/50)) for slow, non-firing ramps; the retry keeps it tight
+    const tran = opts.tMax !== undefined && !opts.tight ? `tran ${spiceNumber(tStep)} ${spiceNumber(opts.window)} 0 ${spiceNumber(opts.tMax)}` : `tran ${spiceNumber(tStep)} ${spiceNumber(opts.window)}`;
+    ctl.push(tran, `write ${raw} v(ml)`, 'destroy all');
   }
   ctl.push('quit', '.endc');
   lines.push(...ctl, '.end', '');

@@ -127,6 +127,8 @@ interface Ctx {
   prog: Progress | null;
   /** aborts this run's running ngspice processes (queue.abort() only reaches jobs queued through runFile) */
   abort: AbortController;
+  /** records served from the cache (their cost leaves the progress estimate) */
+  hits: WeakSet<BatchRecord>;
 }
 
 /**
@@ -148,6 +150,7 @@ async function runBatch(
   const hit = ctx.store.get(hash);
   if (hit) {
     ctx.stats.cached++;
+    ctx.hits.add(hit);
     return hit;
   }
   let attempts = 0;
@@ -223,14 +226,17 @@ async function qsDie(ctx: Ctx, lkey: number, sample: number, variation: () => Ar
   );
 }
 
+/** Internal step cap, in units of tStep, for levels without a nominal spike (see runMonteCarlo). */
+export const NO_SPIKE_STEP_FACTOR = 5;
+
 /** One transient batch (cached): tCross per sample. */
-async function tranBatch(ctx: Ctx, level: number, samples: number[], variations: () => ArrayVariation[], sigmas: VariationSigmas, window: number): Promise<BatchRecord> {
+async function tranBatch(ctx: Ctx, level: number, samples: number[], variations: () => ArrayVariation[], sigmas: VariationSigmas, window: number, tMax?: number): Promise<BatchRecord> {
   const { p } = ctx;
   return runBatch(
     ctx,
     'tran',
     { level, samples },
-    (tight) => ({ text: tranBatchDeck(p, level, variations(), sigmas, { window, tight, rawPath: 'tran.raw' }), file: 'tran.raw' }),
+    (tight) => ({ text: tranBatchDeck(p, level, variations(), sigmas, { window, tight, tMax, rawPath: 'tran.raw' }), file: 'tran.raw' }),
     (raw) => {
       const plots = assertComplete(parseRaw(raw), 'batched transient');
       if (plots.length !== samples.length) throw new SpiceError('truncated', `expected ${samples.length} transient plots, got ${plots.length}`);
@@ -284,6 +290,7 @@ export async function runMonteCarlo(opts: McOptions): Promise<McResult> {
     failures: [],
     prog: opts.progress === false ? null : new Progress(opts.progress ?? `mc ${opts.engine}`, levels.length * opts.samples, 'samples'),
     abort: new AbortController(),
+    hits: new WeakSet(),
   };
   try {
     // nominal die (quasi-static) sets the window: max(tStop, 3 × nominal crossing of level 1)
@@ -323,6 +330,14 @@ export async function runMonteCarlo(opts: McOptions): Promise<McResult> {
       await Promise.all(dieJobs);
     } else {
       nominalCross = await nominalTransient(ctx, levels, window);
+      // A level that does not fire nominally (m = 0: leakage only) would run the whole window at tStep, ~40% of all
+      // transient time. Its waveform is a slow ramp: steps up to NO_SPIKE_STEP_FACTOR·tStep (≤ span/50) change
+      // v(ml) by < 5 µV (measured at 12.27 pF), and a sample that does cross is still stopped and interpolated.
+      const slowMax = Math.min(window / 50, NO_SPIKE_STEP_FACTOR * p.tStep);
+      const tMaxOf = new Map(levels.map((m, i) => [m, nominalCross[i] === Infinity && slowMax > p.tStep ? slowMax : undefined]));
+      // time left follows the simulated span per sample (slow levels first would otherwise skew it ~3×)
+      const costOf = new Map(levels.map((m, i) => [m, Math.min(nominalCross[i]!, window) / (tMaxOf.get(m) ?? p.tStep) + 50]));
+      ctx.prog?.setWork(levels.reduce((s, m) => s + N * costOf.get(m)!, 0));
       const bs = Math.max(1, Math.min(opts.batchSize ?? 25, N));
       const jobs: Array<Promise<void>> = [];
       for (const m of levels) {
@@ -332,10 +347,12 @@ export async function runMonteCarlo(opts: McOptions): Promise<McResult> {
           jobs.push(
             (async () => {
               const vars = (): ArrayVariation[] => samples.map((s) => sampleArrayVariation(opts.seed, lk, s, p.a, opts.sigmas));
-              const rec = await tranBatch(ctx, m, samples, vars, opts.sigmas, window);
+              const rec = await tranBatch(ctx, m, samples, vars, opts.sigmas, window, tMaxOf.get(m));
               if (rec.status === 'ok') rec.values[0]!.forEach((t, i) => (tCross.get(m)![samples[i]!] = fromJson(t)));
               else noteFailure(ctx, rec, [m]);
-              ctx.prog?.tick(samples.length);
+              const w = samples.length * costOf.get(m)!;
+              if (ctx.hits.has(rec)) ctx.prog?.dropWork(w);
+              ctx.prog?.tick(samples.length, '', ctx.hits.has(rec) ? 0 : w);
             })(),
           );
           jobs[jobs.length - 1]!.catch(() => undefined); // rejections are collected by Promise.all below

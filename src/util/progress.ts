@@ -5,6 +5,9 @@
  */
 export class Progress {
   private done = 0;
+  /** optional cost weighting of the items (e.g. simulated time per sample), so "time left" follows cost, not count */
+  private work = 0;
+  private totalWork = 0;
   private readonly start = Date.now();
   private lastPrint = 0;
   private readonly tty: boolean;
@@ -26,8 +29,9 @@ export class Progress {
   private readonly intervalMs: number;
 
   /** Add `n` finished items (and optionally a status text) and redraw if due. */
-  tick(n = 1, status = ''): void {
+  tick(n = 1, status = '', work = 0): void {
     this.done += n;
+    this.work += work;
     const now = Date.now();
     if (now - this.lastPrint >= this.intervalMs || this.done >= this.total) {
       this.lastPrint = now;
@@ -38,6 +42,16 @@ export class Progress {
   /** Change the total (e.g. when cached work is discovered). */
   setTotal(total: number): void {
     this.total = total;
+  }
+
+  /** Estimate time left from a cost per item instead of the item count; pass each item's cost to `tick`. */
+  setWork(totalWork: number): void {
+    this.totalWork = totalWork;
+  }
+
+  /** Remove cost that will not be spent (work found cached). */
+  dropWork(work: number): void {
+    this.totalWork = Math.max(0, this.totalWork - work);
   }
 
   /** Final line. */
@@ -53,7 +67,10 @@ export class Progress {
   line(status = ''): string {
     const el = this.elapsed();
     const rate = el > 0 ? this.done / el : 0;
-    const left = rate > 0 ? (this.total - this.done) / rate : NaN;
+    const left =
+      this.totalWork > 0
+        ? this.work > 0 ? ((this.totalWork - this.work) * el) / this.work : NaN
+        : rate > 0 ? (this.total - this.done) / rate : NaN;
     const pct = this.total > 0 ? ((100 * this.done) / this.total).toFixed(1) : '100.0';
     return `${this.label} ${this.done}/${this.total} (${pct}%) ${rate.toFixed(rate < 10 ? 2 : 1)} ${this.unit}/s, ${fmtDuration(el)} elapsed, ${Number.isFinite(left) ? fmtDuration(left) : '?'} left${status ? '  ' + status : ''}`;
   }

@@ -13,6 +13,10 @@ import { BatchStore } from '../../src/montecarlo/store.js';
 import { defaultSigmas, zeroSigmas } from '../../src/montecarlo/variation.js';
 import { pmapFromMonteCarlo } from '../../src/errormodel/frommc.js';
 import { pmapCsv, pmapNpy } from '../../src/errormodel/pmapio.js';
+import { tranBatchDeck } from '../../src/montecarlo/decks.js';
+import { sampleArrayVariation } from '../../src/montecarlo/variation.js';
+import { runNgspiceFile } from '../../src/spice/runner.js';
+import { assertComplete, parseRaw, vector } from '../../src/spice/rawfile.js';
 
 const p = { ...defaultCircuit(), cMem: 4e-12 };
 const levels = [1, 8, 16, 32];
@@ -45,6 +49,27 @@ describe('Monte-Carlo engines (real ngspice)', () => {
     for (const l of cmp.perLevel) expect(l.maxRel).toBeLessThan(0.01);
     expect(q1.cPar!).toBeGreaterThan(0);
     expect(q1.cPar!).toBeLessThan(50e-15);
+  });
+
+  it('the non-firing level (m = 0) with the relaxed step cap: same waveform within 5 µV, fewer steps; retry stays tight', async () => {
+    const vars = [sampleArrayVariation(3, 0, 0, p.a, defaultSigmas())];
+    const window = 100e-9;
+    const run = async (tMax?: number) => {
+      const deck = tranBatchDeck(p, 0, vars, defaultSigmas(), { window, tMax, rawPath: 'tran.raw' });
+      const r = await runNgspiceFile(deck, 'tran.raw');
+      const [pl] = assertComplete(parseRaw(r.data));
+      return { deck, t: vector(pl!, 'time'), v: vector(pl!, 'v(ml)') };
+    };
+    const fine = await run();
+    const relaxed = await run(5 * p.tStep);
+    expect(relaxed.deck).toContain(`tran 1e-10 1e-7 0 5e-10`);
+    expect(tranBatchDeck(p, 0, vars, defaultSigmas(), { window, tMax: 5e-10, tight: true })).not.toContain(' 0 5e-10');
+    expect(relaxed.t.length).toBeLessThan(fine.t.length / 3);
+    expect(relaxed.t[relaxed.t.length - 1]).toBeCloseTo(window, 15);
+    const vEnd = fine.v[fine.v.length - 1]!;
+    expect(vEnd).toBeGreaterThan(1e-3); // leakage really charges the line
+    expect(vEnd).toBeLessThan(p.vth); // and does not fire
+    expect(Math.abs(relaxed.v[relaxed.v.length - 1]! - vEnd)).toBeLessThan(5e-6);
   });
 
   it('post-processed clock registers the same cycle as the simulated XSPICE flip-flop', async () => {
