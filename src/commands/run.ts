@@ -13,7 +13,8 @@ import { projectRoot } from '../circuit/params.js';
 
 const HELP = `usage: capmin run [--quick] [--out DIR] [--ks LIST] [--phi-from K0] [--phis LIST] [--model FILE]
                   [--data-dir DIR] [--test-limit N] [--train-limit N] [--samples N] [--runs N] [--seed S]
-                  [--mapping natural|shifted] [--sizing transient|quasistatic] [--workers N] [--json]
+                  [--mapping natural|shifted] [--sizing transient|quasistatic] [--toward-lower on|off]
+                  [--workers N] [--json]
 
 The paper's experiments end to end: F_MAC → per k CapMin levels, smallest SPICE-verified C_mem, accuracy without
 and under variation (Monte-Carlo P_map) → CapMin-V from k0 for phi = 1..11 → smallest capacitor within 1 pt of the
@@ -35,6 +36,8 @@ same command reuses every finished stage (runs/<id>/cache/).
                      slowest firing current, paper Sec. IV-C) | natural (each level keeps its own current)
   --sizing S         transient (SPICE-verified bracket/bisection of src/sizing; default) | quasistatic (prediction
                      + one SPICE check of all kept levels)
+  --toward-lower X   on (default): also evaluate CapMin-V merging toward the lower-diagonal neighbour (Alg. 1
+                     lines 6-11 as printed; the default merges toward the higher one, as specified) | off
   --workers N        parallel ngspice processes and engine threads (default 2)
   --json             print the run summary as JSON`;
 
@@ -56,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       mapping: { type: 'string' },
       sizing: { type: 'string' },
+      'toward-lower': { type: 'string' },
       workers: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -86,6 +90,11 @@ export async function main(argv: string[]): Promise<number> {
     const s = str('sizing')!;
     if (s !== 'transient' && s !== 'quasistatic') throw inputError('--sizing', `'${s.slice(0, 20)}' must be transient or quasistatic`);
     cfg.sizing = s === 'transient' ? 'transient' : 'quasistatic+check';
+  }
+  if (str('toward-lower')) {
+    const t = str('toward-lower')!;
+    if (t !== 'on' && t !== 'off') throw inputError('--toward-lower', `'${t.slice(0, 20)}' must be on or off`);
+    cfg.compareToward = t === 'on';
   }
   const { workers: _w, ...keyed } = cfg;
   const out = str('out') ?? join(projectRoot(), 'runs', `${quick ? 'quick' : 'full'}-${sha256(stableStringify(keyed)).slice(0, 8)}`);

@@ -60,6 +60,8 @@ export interface RunConfig {
   runs: number;
   /** runs for the Alg. 1 variant of CapMin-V (0 = compare P(correct) only) */
   alg1Runs: number;
+  /** also evaluate CapMin-V merging toward the lower-diagonal neighbour (Alg. 1 as printed), re-bucketed, `runs` runs */
+  compareToward: boolean;
   seed: number;
   mcSamples: number;
   mcEngine: 'quasistatic' | 'transient';
@@ -93,6 +95,7 @@ export function defaultConfig(quick: boolean): RunConfig {
     testLimit: quick ? 500 : 5000,
     runs: quick ? 2 : 3,
     alg1Runs: 1,
+    compareToward: true,
     seed: 1,
     mcSamples: quick ? 200 : 1000,
     mcEngine: 'quasistatic',
@@ -224,7 +227,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       timings[name] = (timings[name] ?? 0) + (performance.now() - s) / 1000;
     }
   };
-  const prog = new RunProgress(2 + cfg.ks.length * (3 + cfg.runs) + cfg.phis.length * (cfg.runs + cfg.alg1Runs) + 3);
+  const prog = new RunProgress(2 + cfg.ks.length * (3 + cfg.runs) + cfg.phis.length * (cfg.runs * (cfg.compareToward ? 2 : 1) + cfg.alg1Runs) + 3);
 
   // ---- inputs and versions
   const modelSha = fileSha(cfg.model);
@@ -443,6 +446,29 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
             res.accAlg1 = stats(accA, images);
           }
         }
+        if (cfg.compareToward) {
+          const rL = capminV(base0.levels, base0.nominal, base0.matrix, phi, { toward: 'lower' });
+          const rbL = rebucket(rL, samples);
+          const cmpL = compareMerge(rL, rbL, a, fMac!.total);
+          res.lower = {
+            survivors: rL.survivors,
+            readLevel: Array.from({ length: a + 1 }, (_, m) => rL.readLevel[Math.min(Math.max(m, row0.lo), row0.hi)]!),
+            meanAbsErrRebucket: cmpL.meanAbsErrRebucket,
+            meanPCorrectRebucket: cmpL.weightedRebucket ?? cmpL.meanRebucket,
+          };
+          if (bnnOk) {
+            const fullL = padRebucket(rbL, a);
+            const accL: number[] = [];
+            let imagesL = 0;
+            for (let run = 0; run < cfg.runs; run++) {
+              const e = await time('accuracy', () => evaluate('acc-capminv', { clip: [row0.lo, row0.hi], pMap: fullL, run }, { phi, variant: 'rebucket-lower' }));
+              accL.push(e.accuracy);
+              imagesL = e.images;
+              prog.step(`CapMin-V φ=${phi} (toward lower, re-bucketed)`, 1, `run ${run + 1}: ${(100 * e.accuracy).toFixed(2)}%`);
+            }
+            res.lower.accRebucket = stats(accL, imagesL);
+          }
+        }
         phis.push(res);
       }
       capV = { k0, cMem: row0.cMem, lo: row0.lo, hi: row0.hi, phis, uses: 'rebucket' };
@@ -530,7 +556,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       quick: cfg.quick,
       config: {
         ks: cfg.ks.join(','), phiFrom: cfg.phiFrom, phis: cfg.phis.join(','), tolerance: cfg.tolerance, model: cfg.model, dataset: cfg.dataset,
-        modelSha256: modelSha?.slice(0, 16) ?? null, modelMetadata: modelMeta, trainImages: cfg.trainLimit ?? 'all', testImages: cfg.testLimit ?? 'all', runs: cfg.runs, alg1Runs: cfg.alg1Runs, seed: cfg.seed,
+        modelSha256: modelSha?.slice(0, 16) ?? null, modelMetadata: modelMeta, trainImages: cfg.trainLimit ?? 'all', testImages: cfg.testLimit ?? 'all', runs: cfg.runs, alg1Runs: cfg.alg1Runs, compareToward: cfg.compareToward, seed: cfg.seed,
         mcSamples: cfg.mcSamples, mcEngine: cfg.mcEngine, sigmas: cfg.sigmas, mapping: cfg.mapping, sizing: cfg.sizing, sizingTol: cfg.sizingTol,
         cPar: qs?.cPar ?? null, vth: p.vth, v0: p.v0, fClk: p.fClk, a, ngspice, workers: cfg.workers,
       },

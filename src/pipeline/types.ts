@@ -57,6 +57,11 @@ export interface PhiResult {
   meanAbsErrAlg1?: number;
   meanAbsErrRebucket?: number;
   latency?: number;
+  /**
+   * The same φ merging toward the neighbour with the *lower* diagonal (Alg. 1 lines 6–11 as printed), re-bucketed;
+   * evaluated next to the specified direction because the two differ a lot on our P_maps.
+   */
+  lower?: { survivors: number[]; readLevel: number[]; accRebucket?: AccuracyStats; meanAbsErrRebucket?: number; meanPCorrectRebucket?: number };
 }
 
 /** A chosen configuration (smallest capacitor within the accuracy tolerance). */

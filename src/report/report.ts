@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { XMLBuilder } from 'fast-xml-parser';
-import type { AccuracyStats, KResult, RunResults, Selection } from '../pipeline/types.js';
+import type { AccuracyStats, KResult, PhiResult, RunResults, Selection } from '../pipeline/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { barPlot, heatmap, linePlot } from './svg.js';
 
@@ -124,6 +124,8 @@ export function accuracyFigure(r: RunResults): Figure | null {
   if (rb.length) series.push({ name: `CapMin-V from k=${r.capminV!.k0} (re-bucketed)`, x: rb.map((p) => p.kV), y: rb.map((p) => 100 * accMean(p.accRebucket)) });
   const a1 = phis.filter((p) => p.accAlg1);
   if (a1.length) series.push({ name: `CapMin-V from k=${r.capminV!.k0} (Alg. 1 P_map)`, x: a1.map((p) => p.kV), y: a1.map((p) => 100 * accMean(p.accAlg1)), dashed: true });
+  const lo = phis.filter((p) => p.lower?.accRebucket);
+  if (lo.length) series.push({ name: `CapMin-V from k=${r.capminV!.k0}, merging toward the lower diagonal (re-bucketed)`, x: lo.map((p) => p.kV), y: lo.map((p) => 100 * accMean(p.lower!.accRebucket)), dashed: true });
   if (series.length === 0) return null;
   const hLines = r.errorFree
     ? [
@@ -134,8 +136,8 @@ export function accuracyFigure(r: RunResults): Figure | null {
   const svg = linePlot({ title: 'Test accuracy over k (Fig. 8)', xLabel: 'k (levels with their own spike time)', yLabel: 'accuracy (%)', series, hLines, width: 760, height: 420 });
   const rows: unknown[][] = [];
   for (const k of ks) rows.push(['CapMin', k.k, '', k.accNoVar, k.accVar?.mean, k.accVar?.min, k.accVar?.max, k.cMem]);
-  for (const p of phis) rows.push(['CapMin-V', p.kV, p.phi, '', p.accRebucket?.mean, p.accRebucket?.min, p.accRebucket?.max, r.capminV?.cMem, p.accAlg1?.mean]);
-  const csv = toCsv(['method', 'k', 'phi', 'acc_no_variation', 'acc_variation_mean', 'acc_variation_min', 'acc_variation_max', 'cMem_F', 'acc_alg1_mean'], rows);
+  for (const p of phis) rows.push(['CapMin-V', p.kV, p.phi, '', p.accRebucket?.mean, p.accRebucket?.min, p.accRebucket?.max, r.capminV?.cMem, p.accAlg1?.mean, p.lower?.accRebucket?.mean]);
+  const csv = toCsv(['method', 'k', 'phi', 'acc_no_variation', 'acc_variation_mean', 'acc_variation_min', 'acc_variation_max', 'cMem_F', 'acc_alg1_mean', 'acc_toward_lower_mean'], rows);
   return { id: 'fig8-accuracy', caption: 'Fig. 8 — accuracy over k: CapMin without variation (clipping only), CapMin under variation (Monte-Carlo P_map at the k-level capacitor, mean of the runs), CapMin-V (merging φ spike times of the k₀-level capacitor, plotted at k_V = k₀ − φ).', svg, csv };
 }
 
@@ -336,7 +338,7 @@ export function comparePaper(r: RunResults): ComparisonRow[] {
       rows.push({
         claim: 'CapMin-V (triangles in Fig. 8) sustains higher accuracy under variation for more points than CapMin alone (stars)',
         paper: 'yes, for every dataset',
-        ours: `same k: ${shared.map((x) => `k=${x.k}: ${pct(x.v)} vs ${pct(x.c)}`).join('; ')} (CapMin-V re-bucketed vs CapMin, under variation)`,
+        ours: `same k: ${shared.map((x) => `k=${x.k}: ${pct(x.v)} vs ${pct(x.c)}`).join('; ')} (CapMin-V re-bucketed vs CapMin, under variation)${lowerNote(phisV)}`,
         verdict: ok ? 'confirmed' : wins > 0 ? 'partly' : 'not confirmed',
         why: ok
           ? `Merging spike times keeps k₀'s clipping range and capacitor, so a merged level is read as a neighbouring level (a small, two-sided error) instead of being clipped away. This holds with the re-bucketed P_map; with Alg. 1's padding as specified (a removed level reads as the survivor it was merged into, possibly several levels away and always on the same side) accuracy falls off much sooner (see the CapMin-V table).`
@@ -387,6 +389,29 @@ function kTable(r: RunResults): string {
   return table(['k', 'clip range', 'coverage', 'C_mem (pF)', 'C source', 'latency (ns)', 'energy (fJ)', 'acc. no var.', 'acc. variation (mean [min, max])', 'min p_ii'], rows);
 }
 
+/** CapMin-V accuracies when merging toward the lower-diagonal neighbour (Alg. 1 as printed), for the comparison row. */
+function lowerNote(phis: PhiResult[]): string {
+  const lo = phis.filter((p) => p.lower?.accRebucket);
+  if (!lo.length) return '';
+  return `; merging toward the lower diagonal instead (Alg. 1 as printed): ${lo.map((p) => `k=${p.kV}: ${pct(p.lower!.accRebucket!.mean)}`).join('; ')}`;
+}
+
+/** Largest number of clipped-range levels that read as one survivor. */
+function largestGroup(readLevel: number[], lo: number, hi: number): number {
+  const n = new Map<number, number>();
+  for (let m = lo; m <= hi; m++) n.set(readLevel[m]!, (n.get(readLevel[m]!) ?? 0) + 1);
+  return Math.max(0, ...n.values());
+}
+
+/** A paragraph on the merge direction, from the largest φ evaluated both ways. */
+function directionNote(phis: PhiResult[], lo: number, hi: number): string {
+  const last = [...phis].reverse().find((p) => p.lower);
+  if (!last) return '';
+  const gH = largestGroup(last.readLevel, lo, hi);
+  const gL = largestGroup(last.lower!.readLevel, lo, hi);
+  return `<p><b>Merge direction.</b> At φ = ${last.phi}, merging toward the higher-diagonal neighbour (as specified) reads up to ${gH} levels as one survivor (E|read−true| ${fx(last.meanAbsErrRebucket, 3)}), merging toward the lower one (Alg. 1 lines 6–11 as printed) up to ${gL} (E|read−true| ${fx(last.lower!.meanAbsErrRebucket, 3)}). A merged spike time's bucket is the union of two, so its diagonal entry rises; toward the higher diagonal, its next neighbour then merges into it too, and merges snowball into one survivor whose one-sided read error adds up over the chunks of a dot product.</p>`;
+}
+
 function phiTable(r: RunResults): string {
   if (!r.capminV) return '<p class="missing">CapMin-V was not run.</p>';
   const rows = r.capminV.phis.map((p) => [
@@ -400,8 +425,11 @@ function phiTable(r: RunResults): string {
     fx(p.meanPCorrectRebucket, 3),
     fx(p.meanPCorrectAlg1, 3),
     fx(ns(p.latency), 2),
+    p.lower ? p.lower.survivors.join(' ') : '–',
+    pct(p.lower?.accRebucket?.mean),
+    fx(p.lower?.meanAbsErrRebucket, 3),
   ]);
-  return table(['φ', 'k_V', 'surviving levels (fastest first)', 'acc. (re-bucketed)', 'acc. (Alg. 1 P_map)', 'E|read−true| re-bucketed', 'E|read−true| Alg. 1', 'P(read = survivor) re-bucketed', 'P(read = survivor) Alg. 1', 'latency (ns)'], rows);
+  return table(['φ', 'k_V', 'surviving levels (fastest first)', 'acc. (re-bucketed)', 'acc. (Alg. 1 P_map)', 'E|read−true| re-bucketed', 'E|read−true| Alg. 1', 'P(read = survivor) re-bucketed', 'P(read = survivor) Alg. 1', 'latency (ns)', 'toward lower: survivors', 'toward lower: acc. (re-bucketed)', 'toward lower: E|read−true|'], rows);
 }
 
 const CSS = `body{font-family:system-ui,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;color:#222;line-height:1.45}
@@ -453,6 +481,7 @@ export function reportHtml(r: RunResults, figs = buildFigures(r)): string {
   parts.push(`<h3>CapMin-V from k = ${esc(String(r.capminV?.k0 ?? '–'))}${r.capminV?.cMem ? ` (C_mem = ${fx(pF(r.capminV.cMem), 3)} pF)` : ''}</h3>`);
   parts.push(phiTable(r));
   if (r.capminV) parts.push(`<p>The pipeline's CapMin-V accuracy uses the <b>${r.capminV.uses === 'rebucket' ? 're-bucketed' : 'Alg. 1'}</b> P_map.</p>`);
+  if (r.capminV) parts.push(directionNote(r.capminV.phis, r.capminV.lo, r.capminV.hi));
   parts.push(figs.cmem ? figureHtml(figs.cmem) : '');
   // Fig. 1
   parts.push('<h2>MAC-level histogram F_MAC (Fig. 1)</h2>');

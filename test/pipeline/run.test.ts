@@ -33,7 +33,7 @@ describe.skipIf(!haveData)('capmin run (tiny)', () => {
       saveCheckpoint(ckpt, randomModel('vgg3', { seed: 5, calibration: { images: ds.images, n: 8 }, calibrate: 8 }), { metadata: { arch: 'vgg3' } });
       const cfg = defaultConfig(true);
       Object.assign(cfg, {
-        ks: [33, 16, 8], phiFrom: 16, phis: [1, 2], model: ckpt, trainLimit: 60, testLimit: 60, runs: 2, alg1Runs: 1, mcSamples: 12,
+        ks: [33, 16, 8], phiFrom: 16, phis: [1, 2], model: ckpt, trainLimit: 60, testLimit: 60, runs: 2, alg1Runs: 1, compareToward: true, mcSamples: 12,
         chargingLevels: [16, 32], analyticLevels: [8, 32],
       });
       const out = join(dir, 'run');
@@ -53,6 +53,11 @@ describe.skipIf(!haveData)('capmin run (tiny)', () => {
       // fewer levels never need a larger capacitor
       expect(res.perK[0]!.cMem!).toBeGreaterThan(res.perK[2]!.cMem!);
       expect(res.capminV!.phis.map((p) => p.kV)).toEqual([15, 14]);
+      // the merge direction of Alg. 1 as printed is evaluated alongside, with its own survivors
+      for (const p of res.capminV!.phis) {
+        expect(p.lower!.survivors.length).toBe(p.kV);
+        expect(p.lower!.accRebucket!.runs).toBe(2);
+      }
       expect(res.selections.map((s) => s.method)).toContain('baseline');
       // every figure parses back
       const figs = readdirSync(join(out, 'figures'));
@@ -62,7 +67,7 @@ describe.skipIf(!haveData)('capmin run (tiny)', () => {
         expect(p.series.length, f).toBeGreaterThan(0);
       }
       const acc = parseSvgSeries(readFileSync(join(out, 'figures', 'fig8-accuracy.svg'), 'utf8'));
-      expect(acc.series.map((s) => s.pathPoints)).toEqual([3, 3, 2, 2]);
+      expect(acc.series.map((s) => s.pathPoints)).toEqual([3, 3, 2, 2, 2]);
       const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
       expect(m.status).toBe('complete');
       expect(m.cache.misses).toBeGreaterThan(0);
