@@ -7,7 +7,9 @@
  * Batches are content-hashed and cached (BatchStore), run on a p-queue of ngspice processes, retried once with tighter
  * solver options, and recorded as failed (samples counted, never dropped silently) when the retry fails too.
  */
+import { readFileSync } from 'node:fs';
 import type { CircuitParams } from '../circuit/params.js';
+import { modelInclude } from '../circuit/deck.js';
 import { zeroVariation, type ArrayVariation } from '../circuit/variation.js';
 import { parseRaw, assertComplete, vector } from '../spice/rawfile.js';
 import { runNgspiceFile, SpiceError, SpiceQueue } from '../spice/runner.js';
@@ -127,8 +129,19 @@ interface Ctx {
   prog: Progress | null;
   /** aborts this run's running ngspice processes (queue.abort() only reaches jobs queued through runFile) */
   abort: AbortController;
+  /** SHA-256 of the model card (batch keys use it instead of the card's path) */
+  cardSha?: string;
   /** records served from the cache (their cost leaves the progress estimate) */
   hits: WeakSet<BatchRecord>;
+}
+
+/**
+ * Cache key of a batch: its deck with the model card's path replaced by the card's SHA-256, so a project moved to
+ * another folder (or a clean clone) reuses finished simulations, and an edited card never does.
+ */
+function batchKey(ctx: Ctx, text: string): string {
+  ctx.cardSha ??= sha256(readFileSync(ctx.p.modelCard));
+  return sha256(text.split(modelInclude(ctx.p)).join(`.include sha256:${ctx.cardSha}`));
 }
 
 /**
@@ -145,7 +158,7 @@ async function runBatch(
 ): Promise<BatchRecord> {
   // hash the deck, then let the text go: it is rebuilt (deterministically) when the queue runs the batch, so
   // thousands of queued batches do not hold their decks in memory
-  const hash = sha256(deck(false).text);
+  const hash = batchKey(ctx, deck(false).text);
   ctx.stats.batches++;
   const hit = ctx.store.get(hash);
   if (hit) {

@@ -240,6 +240,8 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
     missing.push(`ngspice: ${(e as Error).message} — every SPICE stage (sizing, Monte-Carlo, Fig. 3, analytic table) is skipped`);
   }
   const modelCardSha = fileSha(p.modelCard);
+  // stage keys hold the card's hash, not its path: a moved project or a clean clone reuses its simulations
+  const { modelCard: _card, ...circuitKey } = p;
   let modelMeta: Record<string, string> = {};
   if (modelSha) {
     try {
@@ -326,7 +328,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
     const queue = spiceOk ? new SpiceQueue(cfg.workers) : null;
     let qs: QsModel | null = null;
     if (spiceOk) {
-      qs = (await time('nominal-model', () => cache.run('qs-model', { circuit: p, cardSha: modelCardSha }, () => nominalQsModel(p, { queue: queue!, store })))).value;
+      qs = (await time('nominal-model', () => cache.run('qs-model', { circuit: circuitKey, cardSha: modelCardSha }, () => nominalQsModel(p, { queue: queue!, store })))).value;
     }
 
     // ---- per k
@@ -341,7 +343,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       // sizing
       if (spiceOk && qs) {
         const sz = await time('sizing', () =>
-          cache.run('size', { circuit: p, cardSha: modelCardSha, levels: lv.levels, mapping: cfg.mapping, how: cfg.sizing, tol: cfg.sizingTol }, async () => {
+          cache.run('size', { circuit: circuitKey, cardSha: modelCardSha, levels: lv.levels, mapping: cfg.mapping, how: cfg.sizing, tol: cfg.sizingTol }, async () => {
             if (cfg.sizing === 'transient') {
               const r = await sizeCapacitor({ circuit: p, levels: lv.levels, mapping: cfg.mapping, tol: cfg.sizingTol, queue: queue!, store, model: qs! });
               return { cMem: r.cMem, tSpike: r.tSpike, latency: r.latency, source: `SPICE bisection (${r.steps.length} transient steps)`, checkOk: true };
@@ -373,7 +375,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       if (spiceOk && qs && row.cMem !== undefined) {
         const cMem = row.cMem;
         const pm = await time('montecarlo', () =>
-          cache.run('pmap', { circuit: p, cardSha: modelCardSha, cMem, levels: lv.levels, currents, sigmas: cfg.sigmas, seed: cfg.seed, samples: cfg.mcSamples, engine: cfg.mcEngine, cPar: qs!.cPar }, async () => {
+          cache.run('pmap', { circuit: circuitKey, cardSha: modelCardSha, cMem, levels: lv.levels, currents, sigmas: cfg.sigmas, seed: cfg.seed, samples: cfg.mcSamples, engine: cfg.mcEngine, cPar: qs!.cPar }, async () => {
             const mc = await runMonteCarlo({ circuit: { ...p, cMem }, sigmas: cfg.sigmas, seed: cfg.seed, samples: cfg.mcSamples, levels: currents, engine: cfg.mcEngine, cPar: qs!.cPar, queue: queue!, store, progress: process.env.CAPMIN_QUIET === '1' ? false : `  mc k=${k}` });
             return keptPmapFromMc(lv.levels, currents, mc);
           }),
@@ -409,6 +411,18 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
     if (base0 && row0) {
       const phis: PhiResult[] = [];
       const samples = new Map(base0.levels.map((m, i) => [m, base0.samples[i]!]));
+      /** Accuracy under variation of one CapMin-V P_map over `runs` runs (cached per φ and variant). */
+      const capVAccuracy = async (pMap: number[][], runs: number, phi: number, variant: string, label: string): Promise<AccuracyStats> => {
+        const accs: number[] = [];
+        let images = 0;
+        for (let run = 0; run < runs; run++) {
+          const e = await time('accuracy', () => evaluate('acc-capminv', { clip: [row0.lo, row0.hi], pMap, run }, { phi, variant }));
+          accs.push(e.accuracy);
+          images = e.images;
+          prog.step(`CapMin-V φ=${phi} (${label})`, 1, `run ${run + 1}: ${(100 * e.accuracy).toFixed(2)}%`);
+        }
+        return stats(accs, images);
+      };
       for (const phi of cfg.phis) {
         const r = capminV(base0.levels, base0.nominal, base0.matrix, phi);
         const rb = rebucket(r, samples);
@@ -425,26 +439,8 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
           latency: guaranteedResponseTime(r.survivorTimes),
         };
         if (bnnOk) {
-          const fullRb = padRebucket(rb, a);
-          const accs: number[] = [];
-          let images = 0;
-          for (let run = 0; run < cfg.runs; run++) {
-            const e = await time('accuracy', () => evaluate('acc-capminv', { clip: [row0.lo, row0.hi], pMap: fullRb, run }, { phi, variant: 'rebucket' }));
-            accs.push(e.accuracy);
-            images = e.images;
-            prog.step(`CapMin-V φ=${phi} (re-bucketed)`, 1, `run ${run + 1}: ${(100 * e.accuracy).toFixed(2)}%`);
-          }
-          res.accRebucket = stats(accs, images);
-          if (cfg.alg1Runs > 0) {
-            const fullA = padCapminV(r, a);
-            const accA: number[] = [];
-            for (let run = 0; run < cfg.alg1Runs; run++) {
-              const e = await time('accuracy', () => evaluate('acc-capminv', { clip: [row0.lo, row0.hi], pMap: fullA, run }, { phi, variant: 'alg1' }));
-              accA.push(e.accuracy);
-              prog.step(`CapMin-V φ=${phi} (Alg. 1 P_map)`, 1, `${(100 * e.accuracy).toFixed(2)}%`);
-            }
-            res.accAlg1 = stats(accA, images);
-          }
+          res.accRebucket = await capVAccuracy(padRebucket(rb, a), cfg.runs, phi, 'rebucket', 're-bucketed');
+          if (cfg.alg1Runs > 0) res.accAlg1 = await capVAccuracy(padCapminV(r, a), cfg.alg1Runs, phi, 'alg1', 'Alg. 1 P_map');
         }
         if (cfg.compareToward) {
           const rL = capminV(base0.levels, base0.nominal, base0.matrix, phi, { toward: 'lower' });
@@ -456,18 +452,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
             meanAbsErrRebucket: cmpL.meanAbsErrRebucket,
             meanPCorrectRebucket: cmpL.weightedRebucket ?? cmpL.meanRebucket,
           };
-          if (bnnOk) {
-            const fullL = padRebucket(rbL, a);
-            const accL: number[] = [];
-            let imagesL = 0;
-            for (let run = 0; run < cfg.runs; run++) {
-              const e = await time('accuracy', () => evaluate('acc-capminv', { clip: [row0.lo, row0.hi], pMap: fullL, run }, { phi, variant: 'rebucket-lower' }));
-              accL.push(e.accuracy);
-              imagesL = e.images;
-              prog.step(`CapMin-V φ=${phi} (toward lower, re-bucketed)`, 1, `run ${run + 1}: ${(100 * e.accuracy).toFixed(2)}%`);
-            }
-            res.lower.accRebucket = stats(accL, imagesL);
-          }
+          if (bnnOk) res.lower.accRebucket = await capVAccuracy(padRebucket(rbL, a), cfg.runs, phi, 'rebucket-lower', 'toward lower, re-bucketed');
         }
         phis.push(res);
       }
@@ -520,7 +505,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
     if (spiceOk && qs) {
       const levels = cfg.chargingLevels;
       const fig = await time('fig3', () =>
-        cache.run('fig3', { circuit: p, cardSha: modelCardSha, levels }, async () => {
+        cache.run('fig3', { circuit: circuitKey, cardSha: modelCardSha, levels }, async () => {
           const crossings = new Map(levels.map((m) => [m, (p.cMem + qs!.cPar) * qs!.j[m]!] as [number, number | null]));
           const d = await fig3Waveforms(p, levels, crossings, queue!);
           return d.series.map((s) => ({ level: s.level, t: Array.from(s.t), v: Array.from(s.v), tCross: s.tCross }));
@@ -534,7 +519,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       };
       prog.step('charging curves (Fig. 3)');
       const val = await time('analytic', () =>
-        cache.run('analytic', { circuit: p, cardSha: modelCardSha, levels: cfg.analyticLevels }, async () => {
+        cache.run('analytic', { circuit: circuitKey, cardSha: modelCardSha, levels: cfg.analyticLevels }, async () => {
           const r = await validateLevels(p, cfg.analyticLevels, queue!, { progress: process.env.CAPMIN_QUIET !== '1' });
           return r.rows.map((x) => ({ level: x.level, iInit: x.iInit, tSpice: x.tSpice, tEq5: x.tEq5, relErr: x.relErr, tQuasiStatic: x.tQsPar }));
         }),

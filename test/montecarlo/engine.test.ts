@@ -2,7 +2,7 @@
  * Monte-Carlo engines with real ngspice (small sample counts, few levels).
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultCircuit } from '../../src/circuit/params.js';
@@ -70,6 +70,28 @@ describe('Monte-Carlo engines (real ngspice)', () => {
     expect(vEnd).toBeGreaterThan(1e-3); // leakage really charges the line
     expect(vEnd).toBeLessThan(p.vth); // and does not fire
     expect(Math.abs(relaxed.v[relaxed.v.length - 1]! - vEnd)).toBeLessThan(5e-6);
+  });
+
+  it('batch cache keys follow the model card content, not its path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capmin-mc-key-'));
+    try {
+      const store = new BatchStore(join(dir, 'batches'));
+      const base = { sigmas: defaultSigmas(), seed: 2, samples: 2, levels: [8], engine: 'transient' as const, workers: 1, progress: false as const, window: 100e-9, store };
+      const r1 = await runMonteCarlo({ ...base, circuit: p });
+      expect(r1.stats.cached).toBe(0);
+      // the same card at another path: everything cached, same numbers
+      const moved = join(dir, 'card copy.pm');
+      writeFileSync(moved, readFileSync(p.modelCard));
+      const r2 = await runMonteCarlo({ ...base, circuit: { ...p, modelCard: moved } });
+      expect(r2.stats.simulated).toBe(0);
+      expect([...r2.byLevel[0]!.tCross]).toEqual([...r1.byLevel[0]!.tCross]);
+      // an edited card is simulated again
+      writeFileSync(moved, readFileSync(p.modelCard, 'utf8') + '\n* edited\n');
+      const r3 = await runMonteCarlo({ ...base, circuit: { ...p, modelCard: moved } });
+      expect(r3.stats.simulated).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('post-processed clock registers the same cycle as the simulated XSPICE flip-flop', async () => {
