@@ -125,7 +125,7 @@ export function accuracyFigure(r: RunResults): Figure | null {
   const a1 = phis.filter((p) => p.accAlg1);
   if (a1.length) series.push({ name: `CapMin-V from k=${r.capminV!.k0} (Alg. 1 P_map)`, x: a1.map((p) => p.kV), y: a1.map((p) => 100 * accMean(p.accAlg1)), dashed: true });
   const lo = phis.filter((p) => p.lower?.accRebucket);
-  if (lo.length) series.push({ name: `CapMin-V from k=${r.capminV!.k0}, merging toward the lower diagonal (re-bucketed)`, x: lo.map((p) => p.kV), y: lo.map((p) => 100 * accMean(p.lower!.accRebucket)), dashed: true });
+  if (lo.length) series.push({ name: `CapMin-V from k=${r.capminV!.k0}, toward lower`, x: lo.map((p) => p.kV), y: lo.map((p) => 100 * accMean(p.lower!.accRebucket)), dashed: true });
   if (series.length === 0) return null;
   const hLines = r.errorFree
     ? [
@@ -138,7 +138,7 @@ export function accuracyFigure(r: RunResults): Figure | null {
   for (const k of ks) rows.push(['CapMin', k.k, '', k.accNoVar, k.accVar?.mean, k.accVar?.min, k.accVar?.max, k.cMem]);
   for (const p of phis) rows.push(['CapMin-V', p.kV, p.phi, '', p.accRebucket?.mean, p.accRebucket?.min, p.accRebucket?.max, r.capminV?.cMem, p.accAlg1?.mean, p.lower?.accRebucket?.mean]);
   const csv = toCsv(['method', 'k', 'phi', 'acc_no_variation', 'acc_variation_mean', 'acc_variation_min', 'acc_variation_max', 'cMem_F', 'acc_alg1_mean', 'acc_toward_lower_mean'], rows);
-  return { id: 'fig8-accuracy', caption: 'Fig. 8 — accuracy over k: CapMin without variation (clipping only), CapMin under variation (Monte-Carlo P_map at the k-level capacitor, mean of the runs), CapMin-V (merging φ spike times of the k₀-level capacitor, plotted at k_V = k₀ − φ).', svg, csv };
+  return { id: 'fig8-accuracy', caption: 'Fig. 8 — accuracy over k: CapMin without variation (clipping only), CapMin under variation (Monte-Carlo P_map at the k-level capacitor, mean of the runs), CapMin-V (merging φ spike times of the k₀-level capacitor, plotted at k_V = k₀ − φ): merging toward the higher-diagonal neighbour as specified, re-bucketed (solid) and with Alg. 1\'s column-merged P_map (dashed), and merging toward the lower-diagonal neighbour as Alg. 1 lines 6–11 are printed, re-bucketed (dashed).', svg, csv };
 }
 
 /** Fig. 9: capacitance and latency bars for baseline / CapMin / CapMin-V, ours beside the paper's. */
@@ -444,7 +444,7 @@ function phiTable(r: RunResults): string {
 
 const CSS = `body{font-family:system-ui,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;color:#222;line-height:1.45}
 h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}figure{margin:16px 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}
-figcaption{font-size:.9em;color:#555}table{border-collapse:collapse;margin:8px 0;font-size:.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
+figcaption{font-size:.9em;color:#555}table{border-collapse:collapse;margin:8px 0;font-size:.9em;display:block;overflow-x:auto;max-width:100%}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f4f4f4}.missing{color:#a33}.verdict-confirmed{color:#176317;font-weight:bold}.verdict-partly{color:#8a6d00;font-weight:bold}
 .verdict-not{color:#a33;font-weight:bold}code{background:#f4f4f4;padding:0 3px}.grid2{display:flex;flex-wrap:wrap;gap:12px}.grid2 figure{flex:1 1 480px}`;
 
