@@ -16,6 +16,14 @@ import type { Correlation, VariationSigmas } from './variation.js';
  */
 export const QS_MISMATCH_BOUND = 0.01;
 
+/** A spot check only rejects the fast path on at least this many mismatching samples (one flip in 100 is noise). */
+export const QS_MISMATCH_MIN_COUNT = 3;
+
+/** May the quasi-static P_map stand, given `mismatches` of `samples` spot-checked level-samples? */
+export function fastPathAllowed(mismatches: number, samples: number): boolean {
+  return !(samples > 0 && mismatches / samples > QS_MISMATCH_BOUND && mismatches >= QS_MISMATCH_MIN_COUNT);
+}
+
 export interface CrosscheckLevel {
   level: number;
   samples: number;
@@ -60,7 +68,9 @@ export function compareEngines(qs: McResult, tr: McResult): { perLevel: Crossche
     const lt = tr.byLevel.find((x) => x.level === lq.level);
     if (!lt) continue;
     let ln = 0, lsum = 0, lsq = 0, lmx = 0, lrel = 0, lmis = 0, ltot = 0;
-    for (let s = 0; s < lq.tCross.length; s++) {
+    // the transient may cover only the first samples of the quasi-static run (the pipeline's spot check)
+    const ns = Math.min(lq.tCross.length, lt.tCross.length);
+    for (let s = 0; s < ns; s++) {
       const a = lq.tCross[s]!;
       const b = lt.tCross[s]!;
       if (Number.isNaN(a) || Number.isNaN(b)) continue;

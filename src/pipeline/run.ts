@@ -37,7 +37,8 @@ import { sha256, stableStringify } from '../util/hash.js';
 import { fmtDuration } from '../util/progress.js';
 import { StageCache, encodeJson } from './cache.js';
 import { EvalPool, type EvalSource } from './evalpool.js';
-import type { AccuracyStats, AnalyticRow, ChargingCurves, KResult, PhiResult, PmapFigure, RunResults, Selection } from './types.js';
+import type { AccuracyStats, AnalyticRow, ChargingCurves, KResult, PhiResult, PmapFigure, RunResults, Selection, SpotCheck } from './types.js';
+import { compareEngines, fastPathAllowed, QS_MISMATCH_BOUND, QS_MISMATCH_MIN_COUNT } from '../montecarlo/crosscheck.js';
 
 /** Everything that decides the numbers of a run. */
 export interface RunConfig {
@@ -65,6 +66,8 @@ export interface RunConfig {
   seed: number;
   mcSamples: number;
   mcEngine: 'quasistatic' | 'transient';
+  /** quasi-static P_maps: transient spot check on this many samples per kept level (0 = none) */
+  crosscheckSamples: number;
   sigmas: VariationSigmas;
   mapping: Mapping;
   /** 'transient': bisection with every step simulated; 'quasistatic+check': quasi-static sizing + one SPICE check */
@@ -99,6 +102,7 @@ export function defaultConfig(quick: boolean): RunConfig {
     seed: 1,
     mcSamples: quick ? 200 : 1000,
     mcEngine: 'quasistatic',
+    crosscheckSamples: quick ? 4 : 10,
     sigmas: defaultSigmas(),
     // Sec. IV-C: "CapMin shifts the important spike times to more reliable, slower spike times" — the kept levels take
     // the k slowest firing currents (src/sizing mapLevels). `natural` keeps each level's own current.
@@ -375,11 +379,27 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       if (spiceOk && qs && row.cMem !== undefined) {
         const cMem = row.cMem;
         const pm = await time('montecarlo', () =>
-          cache.run('pmap', { circuit: circuitKey, cardSha: modelCardSha, cMem, levels: lv.levels, currents, sigmas: cfg.sigmas, seed: cfg.seed, samples: cfg.mcSamples, engine: cfg.mcEngine, cPar: qs!.cPar }, async () => {
-            const mc = await runMonteCarlo({ circuit: { ...p, cMem }, sigmas: cfg.sigmas, seed: cfg.seed, samples: cfg.mcSamples, levels: currents, engine: cfg.mcEngine, cPar: qs!.cPar, queue: queue!, store, progress: process.env.CAPMIN_QUIET === '1' ? false : `  mc k=${k}` });
-            return keptPmapFromMc(lv.levels, currents, mc);
+          cache.run('pmap', { circuit: circuitKey, cardSha: modelCardSha, cMem, levels: lv.levels, currents, sigmas: cfg.sigmas, seed: cfg.seed, samples: cfg.mcSamples, engine: cfg.mcEngine, cPar: qs!.cPar, check: cfg.crosscheckSamples }, async () => {
+            const base = { circuit: { ...p, cMem }, sigmas: cfg.sigmas, seed: cfg.seed, levels: currents, queue: queue!, store };
+            const quiet = process.env.CAPMIN_QUIET === '1';
+            let mc = await runMonteCarlo({ ...base, samples: cfg.mcSamples, engine: cfg.mcEngine, cPar: qs!.cPar, progress: quiet ? false : `  mc k=${k}` });
+            let spot: SpotCheck | undefined;
+            if (cfg.mcEngine === 'quasistatic' && cfg.crosscheckSamples > 0) {
+              // the fast path is used only where the transient reference agrees on the registered cycle (issue 3)
+              const n = Math.min(cfg.crosscheckSamples, cfg.mcSamples);
+              const tr = await runMonteCarlo({ ...base, samples: n, engine: 'transient', window: mc.window, progress: quiet ? false : `  crosscheck k=${k}` });
+              const cmp = compareEngines(mc, tr);
+              const checked = cmp.perLevel.reduce((s, l) => s + l.samples, 0);
+              const mismatches = Math.round(cmp.perLevel.reduce((s, l) => s + l.cycleMismatch * l.samples, 0));
+              const frac = checked ? mismatches / checked : 0;
+              spot = { samples: checked, mismatches, cycleMismatch: frac, rmsDt: cmp.overall.rmsDt, maxAbsDt: cmp.overall.maxAbsDt, bound: QS_MISMATCH_BOUND, allowed: fastPathAllowed(mismatches, checked) };
+              if (!spot.allowed) mc = await runMonteCarlo({ ...base, samples: cfg.mcSamples, engine: 'transient', window: mc.window, progress: quiet ? false : `  mc k=${k} (transient: fast path rejected)` });
+            }
+            return { ...keptPmapFromMc(lv.levels, currents, mc), engine: mc.engine, spot };
           }),
         );
+        row.mcEngine = pm.value.engine;
+        row.crosscheck = pm.value.spot;
         kept.set(k, pm.value);
         row.pmapDiag = pm.value.matrix.map((r, i) => r[i]!);
         if (pm.value.failed > 0) notes.push(`k = ${k}: ${pm.value.failed} Monte-Carlo samples failed and were excluded (counted in the MC run's manifest).`);
@@ -530,6 +550,16 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
 
     if (cfg.mcEngine === 'quasistatic') {
       notes.push('Monte-Carlo P_maps use the quasi-static engine (one DC sweep per die, t = (C_mem + C_par)·∫dV/I); `capmin crosscheck` compares it with the transient reference on the same samples.');
+      const spots = perK.filter((r) => r.crosscheck);
+      if (spots.length) {
+        const n = spots.reduce((s, r) => s + r.crosscheck!.samples, 0);
+        const mis = spots.reduce((s, r) => s + r.crosscheck!.mismatches, 0);
+        const rejected = spots.filter((r) => !r.crosscheck!.allowed).map((r) => r.k);
+        notes.push(
+          `Fast-path check: for every k the first ${cfg.crosscheckSamples} samples per kept level were also simulated with the transient engine; registered cycles differed in ${mis} of ${n} level-samples (${((100 * mis) / Math.max(1, n)).toFixed(2)} %), max |Δt| ${(1e12 * Math.max(...spots.map((r) => r.crosscheck!.maxAbsDt))).toFixed(1)} ps. ` +
+            `Bound: ${100 * QS_MISMATCH_BOUND} % with at least ${QS_MISMATCH_MIN_COUNT} mismatches per k; ${rejected.length ? `k = ${rejected.join(', ')} exceeded it and use transient P_maps.` : 'no k exceeded it, so every P_map is quasi-static.'}`,
+        );
+      }
     }
     notes.push(`Level → current mapping: ${cfg.mapping} (src/sizing). CapMin-V accuracies use P_maps re-bucketed from the raw Monte-Carlo samples with decision boundaries midway between the surviving spike times; the Alg. 1 (column-merge) P_map is evaluated alongside with ${cfg.alg1Runs} run(s).`);
     notes.push(`CapMin-V merges into the neighbour with the higher diagonal entry, as specified (Alg. 1 lines 6–11 as printed merge into the lower one; \`capmin merge --toward lower\` gives that reading).`);

@@ -37,6 +37,22 @@ export interface KResult extends Partial<CostRow> {
   accVar?: AccuracyStats;
   /** P_map diagonal over the kept levels at cMem */
   pmapDiag?: number[];
+  /** engine that produced the P_map, and the transient spot check of the quasi-static one (same samples) */
+  mcEngine?: 'quasistatic' | 'transient';
+  crosscheck?: SpotCheck;
+}
+
+/** Quasi-static vs transient on the first samples of a P_map run (issue 3: the fast path needs a bounded mismatch). */
+export interface SpotCheck {
+  /** level-samples compared */
+  samples: number;
+  mismatches: number;
+  cycleMismatch: number;
+  rmsDt: number;
+  maxAbsDt: number;
+  bound: number;
+  /** false → the P_map was recomputed with the transient engine */
+  allowed: boolean;
 }
 
 /** One φ of CapMin-V. */

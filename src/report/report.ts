@@ -395,8 +395,10 @@ function kTable(r: RunResults): string {
       pct(k.accNoVar),
       k.accVar ? `${pct(k.accVar.mean)} [${pct(k.accVar.min)}, ${pct(k.accVar.max)}]` : '–',
       k.pmapDiag ? fx(Math.min(...k.pmapDiag), 3) : '–',
+      k.mcEngine ?? '–',
+      k.crosscheck ? `${k.crosscheck.mismatches}/${k.crosscheck.samples}, max |Δt| ${fx(k.crosscheck.maxAbsDt * 1e12, 1)} ps${k.crosscheck.allowed ? '' : ' (rejected)'}` : '–',
     ]);
-  return table(['k', 'clip range', 'coverage', 'C_mem (pF)', 'C source', 'latency (ns)', 'energy (fJ)', 'acc. no var.', 'acc. variation (mean [min, max])', 'min p_ii'], rows);
+  return table(['k', 'clip range', 'coverage', 'C_mem (pF)', 'C source', 'latency (ns)', 'energy (fJ)', 'acc. no var.', 'acc. variation (mean [min, max])', 'min p_ii', 'P_map engine', 'transient spot check: cycle mismatches'], rows);
 }
 
 /** CapMin-V accuracies when merging toward the lower-diagonal neighbour (Alg. 1 as printed), for the comparison row. */

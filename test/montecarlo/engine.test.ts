@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultCircuit } from '../../src/circuit/params.js';
 import { runMonteCarlo } from '../../src/montecarlo/engine.js';
-import { clockCheck, compareEngines } from '../../src/montecarlo/crosscheck.js';
+import { clockCheck, compareEngines, fastPathAllowed } from '../../src/montecarlo/crosscheck.js';
 import { SpiceQueue } from '../../src/spice/runner.js';
 import { BatchStore } from '../../src/montecarlo/store.js';
 import { defaultSigmas, zeroSigmas } from '../../src/montecarlo/variation.js';
@@ -20,6 +20,17 @@ import { assertComplete, parseRaw, vector } from '../../src/spice/rawfile.js';
 
 const p = { ...defaultCircuit(), cMem: 4e-12 };
 const levels = [1, 8, 16, 32];
+
+describe('fast-path rule', () => {
+  it('rejects the quasi-static engine above 1 % cycle mismatch with at least 3 mismatching samples', () => {
+    expect(fastPathAllowed(0, 330)).toBe(true);
+    expect(fastPathAllowed(3, 330)).toBe(true); // 0.9 %
+    expect(fastPathAllowed(4, 330)).toBe(false); // 1.2 %
+    expect(fastPathAllowed(2, 40)).toBe(true); // 5 %, but two flips are noise
+    expect(fastPathAllowed(3, 40)).toBe(false);
+    expect(fastPathAllowed(0, 0)).toBe(true);
+  });
+});
 
 describe('Monte-Carlo engines (real ngspice)', () => {
   it('zero variation: both engines give the identity P_map', async () => {

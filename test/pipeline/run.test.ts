@@ -33,7 +33,7 @@ describe.skipIf(!haveData)('capmin run (tiny)', () => {
       saveCheckpoint(ckpt, randomModel('vgg3', { seed: 5, calibration: { images: ds.images, n: 8 }, calibrate: 8 }), { metadata: { arch: 'vgg3' } });
       const cfg = defaultConfig(true);
       Object.assign(cfg, {
-        ks: [33, 16, 8], phiFrom: 16, phis: [1, 2], model: ckpt, trainLimit: 60, testLimit: 60, runs: 2, alg1Runs: 1, compareToward: true, mcSamples: 12,
+        ks: [33, 16, 8], phiFrom: 16, phis: [1, 2], model: ckpt, trainLimit: 60, testLimit: 60, runs: 2, alg1Runs: 1, compareToward: true, mcSamples: 12, crosscheckSamples: 2,
         chargingLevels: [16, 32], analyticLevels: [8, 32],
       });
       const out = join(dir, 'run');
@@ -49,6 +49,10 @@ describe.skipIf(!haveData)('capmin run (tiny)', () => {
         expect(k.accNoVar).toBeGreaterThanOrEqual(0);
         expect(k.accVar!.runs).toBe(2);
         k.pmapDiag!.forEach((d) => expect(d).toBeLessThanOrEqual(1));
+        // the quasi-static P_map was spot-checked against transients of the same samples
+        expect(k.crosscheck!.samples).toBe(2 * k.k);
+        expect(k.crosscheck!.allowed).toBe(true);
+        expect(k.mcEngine).toBe('quasistatic');
       }
       // fewer levels never need a larger capacitor
       expect(res.perK[0]!.cMem!).toBeGreaterThan(res.perK[2]!.cMem!);
