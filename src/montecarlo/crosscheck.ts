@@ -53,7 +53,7 @@ export interface CrosscheckResult {
   samples: number;
   cPar: number | null;
   perLevel: CrosscheckLevel[];
-  overall: { meanDt: number; rmsDt: number; maxAbsDt: number; cycleMismatch: number };
+  overall: { meanDt: number; rmsDt: number; maxAbsDt: number; cycleMismatch: number; mismatches: number; compared: number };
   bound: number;
   fastPathAllowed: boolean;
   clockCheck: ClockCheck[];
@@ -95,7 +95,7 @@ export function compareEngines(qs: McResult, tr: McResult): { perLevel: Crossche
     });
     n += ln; sum += lsum; sq += lsq; mx = Math.max(mx, lmx); mis += lmis; tot += ltot;
   }
-  return { perLevel, overall: { meanDt: n ? sum / n : 0, rmsDt: n ? Math.sqrt(sq / n) : 0, maxAbsDt: mx, cycleMismatch: tot ? mis / tot : 0 } };
+  return { perLevel, overall: { meanDt: n ? sum / n : 0, rmsDt: n ? Math.sqrt(sq / n) : 0, maxAbsDt: mx, cycleMismatch: tot ? mis / tot : 0, mismatches: mis, compared: tot } };
 }
 
 /**

@@ -364,8 +364,9 @@ export async function runMonteCarlo(opts: McOptions): Promise<McResult> {
               if (rec.status === 'ok') rec.values[0]!.forEach((t, i) => (tCross.get(m)![samples[i]!] = fromJson(t)));
               else noteFailure(ctx, rec, [m]);
               const w = samples.length * costOf.get(m)!;
-              if (ctx.hits.has(rec)) ctx.prog?.dropWork(w);
-              ctx.prog?.tick(samples.length, '', ctx.hits.has(rec) ? 0 : w);
+              const cached = ctx.hits.has(rec);
+              if (cached) ctx.prog?.dropWork(w);
+              ctx.prog?.tick(samples.length, '', cached ? 0 : w);
             })(),
           );
           jobs[jobs.length - 1]!.catch(() => undefined); // rejections are collected by Promise.all below

@@ -388,11 +388,8 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
               // the fast path is used only where the transient reference agrees on the registered cycle (issue 3)
               const n = Math.min(cfg.crosscheckSamples, cfg.mcSamples);
               const tr = await runMonteCarlo({ ...base, samples: n, engine: 'transient', window: mc.window, progress: quiet ? false : `  crosscheck k=${k}` });
-              const cmp = compareEngines(mc, tr);
-              const checked = cmp.perLevel.reduce((s, l) => s + l.samples, 0);
-              const mismatches = Math.round(cmp.perLevel.reduce((s, l) => s + l.cycleMismatch * l.samples, 0));
-              const frac = checked ? mismatches / checked : 0;
-              spot = { samples: checked, mismatches, cycleMismatch: frac, rmsDt: cmp.overall.rmsDt, maxAbsDt: cmp.overall.maxAbsDt, bound: QS_MISMATCH_BOUND, allowed: fastPathAllowed(mismatches, checked) };
+              const o = compareEngines(mc, tr).overall;
+              spot = { samples: o.compared, mismatches: o.mismatches, cycleMismatch: o.cycleMismatch, rmsDt: o.rmsDt, maxAbsDt: o.maxAbsDt, bound: QS_MISMATCH_BOUND, allowed: fastPathAllowed(o.mismatches, o.compared) };
               if (!spot.allowed) mc = await runMonteCarlo({ ...base, samples: cfg.mcSamples, engine: 'transient', window: mc.window, progress: quiet ? false : `  mc k=${k} (transient: fast path rejected)` });
             }
             return { ...keptPmapFromMc(lv.levels, currents, mc), engine: mc.engine, spot };
@@ -431,6 +428,8 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
     if (base0 && row0) {
       const phis: PhiResult[] = [];
       const samples = new Map(base0.levels.map((m, i) => [m, base0.samples[i]!]));
+      /** level → read level over 0..a: clip to k₀'s range (Eq. 4), then the merge's read level (Alg. 1 line 15). */
+      const clippedReadLevels = (readLevel: Record<number, number>) => Array.from({ length: a + 1 }, (_, m) => readLevel[Math.min(Math.max(m, row0.lo), row0.hi)]!);
       /** Accuracy under variation of one CapMin-V P_map over `runs` runs (cached per φ and variant). */
       const capVAccuracy = async (pMap: number[][], runs: number, phi: number, variant: string, label: string): Promise<AccuracyStats> => {
         const accs: number[] = [];
@@ -451,7 +450,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
           phi,
           kV: r.survivors.length,
           survivors: r.survivors,
-          readLevel: Array.from({ length: a + 1 }, (_, m) => r.readLevel[Math.min(Math.max(m, row0.lo), row0.hi)]!),
+          readLevel: clippedReadLevels(r.readLevel),
           meanPCorrectAlg1: cmp.weightedAlg1 ?? cmp.meanAlg1,
           meanPCorrectRebucket: cmp.weightedRebucket ?? cmp.meanRebucket,
           meanAbsErrAlg1: cmp.meanAbsErrAlg1,
@@ -468,7 +467,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
           const cmpL = compareMerge(rL, rbL, a, fMac!.total);
           res.lower = {
             survivors: rL.survivors,
-            readLevel: Array.from({ length: a + 1 }, (_, m) => rL.readLevel[Math.min(Math.max(m, row0.lo), row0.hi)]!),
+            readLevel: clippedReadLevels(rL.readLevel),
             meanAbsErrRebucket: cmpL.meanAbsErrRebucket,
             meanPCorrectRebucket: cmpL.weightedRebucket ?? cmpL.meanRebucket,
           };

@@ -327,21 +327,20 @@ export function comparePaper(r: RunResults): ComparisonRow[] {
   // 5. CapMin-V sustains accuracy under variation for more points than CapMin (Fig. 8: triangles vs stars)
   const phisV = (r.capminV?.phis ?? []).filter((p) => p.accRebucket);
   if (withVar.length && phisV.length) {
-    const shared = phisV
-      .map((p) => ({ k: p.kV, v: p.accRebucket!.mean, c: withVar.find((k) => k.k === p.kV)?.accVar?.mean, n: p.accRebucket!.images * p.accRebucket!.runs }))
-      .filter((x): x is { k: number; v: number; c: number; n: number } => x.c !== undefined);
+    const noiseOf = (x: { v: number; n: number }) => 2 * Math.sqrt((2 * x.v * (1 - x.v)) / Math.max(1, x.n));
+    /** CapMin-V (accuracy picked by `acc`) against CapMin under variation at the same k: the pairs, wins and losses beyond the noise. */
+    const vsCapMin = (acc: (p: PhiResult) => AccuracyStats | undefined) => {
+      const pairs = phisV
+        .filter((p) => acc(p))
+        .map((p) => ({ k: p.kV, v: acc(p)!.mean, c: withVar.find((k) => k.k === p.kV)?.accVar?.mean, n: acc(p)!.images * acc(p)!.runs }))
+        .filter((x): x is { k: number; v: number; c: number; n: number } => x.c !== undefined);
+      return { pairs, wins: pairs.filter((x) => x.v - x.c > noiseOf(x)).length, losses: pairs.filter((x) => x.c - x.v > noiseOf(x)).length };
+    };
+    const { pairs: shared, wins, losses } = vsCapMin((p) => p.accRebucket);
     if (shared.length) {
-      const noiseOf = (x: { v: number; n: number }) => 2 * Math.sqrt((2 * x.v * (1 - x.v)) / Math.max(1, x.n));
-      const wins = shared.filter((x) => x.v - x.c > noiseOf(x)).length;
-      const losses = shared.filter((x) => x.c - x.v > noiseOf(x)).length;
       const ok = wins > shared.length / 2 && losses === 0;
       // the same count for merging toward the lower diagonal (Alg. 1 lines 6–11 as printed)
-      const sharedL = phisV
-        .filter((p) => p.lower?.accRebucket)
-        .map((p) => ({ k: p.kV, v: p.lower!.accRebucket!.mean, c: withVar.find((k) => k.k === p.kV)?.accVar?.mean, n: p.lower!.accRebucket!.images * p.lower!.accRebucket!.runs }))
-        .filter((x): x is { k: number; v: number; c: number; n: number } => x.c !== undefined);
-      const winsL = sharedL.filter((x) => x.v - x.c > noiseOf(x)).length;
-      const lossesL = sharedL.filter((x) => x.c - x.v > noiseOf(x)).length;
+      const { pairs: sharedL, wins: winsL, losses: lossesL } = vsCapMin((p) => p.lower?.accRebucket);
       const lowerWhy = sharedL.length
         ? ` Merging toward the lower-diagonal neighbour instead (Alg. 1 lines 6–11 as printed), CapMin-V beats CapMin at ${winsL} of ${sharedL.length} shared k values and loses at ${lossesL}${winsL > sharedL.length / 2 && lossesL <= 1 ? ', which confirms the paper for that reading' : ''}: toward the higher diagonal, merges snowball into one survivor (see "Merge direction" below).`
         : '';
