@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "capmin_native",
-      "sources": ["native/capmin_native.cc"],
+      "sources": ["native/capmin_native.cc", "native/bnn_engine.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(pkg-config --cflags-only-I openblas 2>/dev/null | sed 's/-I//g' || true)",

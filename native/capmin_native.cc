@@ -16,6 +16,9 @@ int openblas_get_num_threads(void) __attribute__((weak));
 char* openblas_get_config(void) __attribute__((weak));
 }
 
+// BNN engine kernels (native/bnn_engine.cc).
+void RegisterBnn(Napi::Env env, Napi::Object exports);
+
 namespace {
 
 float* F32(const Napi::Env& env, const Napi::Value& v, const char* name, size_t& len) {
@@ -425,6 +428,7 @@ Napi::Value Dgemm(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  RegisterBnn(env, exports);
   exports.Set("sgemm", Napi::Function::New(env, Sgemm, "sgemm"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));

@@ -22,7 +22,7 @@ fi
 for attempt in 1 2 3 4; do
   rc=0
   npx --no-install tsx src/cli.ts train --arch vgg3 --dataset fashion --epochs 30 --batch 256 --lr 1e-3 --seed 1 \
-    --state-dir runs/train-vgg3 --out models/vgg3-fashion.safetensors --resume || rc=$?
+    --out runs/train-vgg3 --checkpoint models/vgg3-fashion.safetensors --resume || rc=$?
   case "$rc" in 0|2|130|137|143) exit "$rc" ;; esac
   [ "$attempt" -eq 4 ] && exit "$rc"
   echo "train-vgg3: trainer exited with $rc; resuming from the last finished epoch (attempt $((attempt + 1)) of 4)" >&2

@@ -1,6 +1,6 @@
 /**
- * The paper's RC model of the neuron (Sec. II-C, Fig. 4) and the quasi-static form that does not assume a resistor.
- * Pure functions, SI units.
+ * The paper's RC model of the neuron (Sec. II-C, Fig. 4) and its capacitor energy (Sec. IV-B); the quasi-static form
+ * that does not assume a resistor is in ./quasistatic.ts. Pure functions, SI units.
  */
 
 /** Eq. 2: V(t) = V0 (1 − e^{−t/τ}). */
@@ -23,47 +23,13 @@ export function eq5SpikeTime(cMem: number, v0: number, vth: number, iInit: numbe
 }
 
 /**
- * Quasi-static spike time t = (C + C_par) ∫₀^{V_th} dV / I(V), with I(V) the match-line current at a held ML voltage
- * (an ngspice DC sweep). `vGrid` ascending from 0, `iOfV` > 0 on [0, V_th]; composite Simpson (+3/8) on uniform grids,
- * trapezoid otherwise, with the last interval cut at V_th by linear interpolation. Null when I ≤ 0 before V_th.
+ * Energy stored in the membrane capacitor per MAC evaluation, ½·C·V_th² [J] (paper Sec. IV-B, the cost side of
+ * Fig. 9): C_mem is charged from 0 V to the comparator threshold V_th once per evaluation.
  */
-export function quasiStaticTime(cMem: number, vGrid: Float64Array, iOfV: Float64Array, vth: number, cPar = 0): number | null {
-  const n = vGrid.length;
-  if (n < 2 || iOfV.length !== n) throw new Error('quasiStaticTime: need matching V and I grids of at least 2 points');
-  if (vGrid[0]! > 1e-12) throw new Error('quasiStaticTime: the V grid must start at 0');
-  if (vGrid[n - 1]! < vth * (1 - 1e-9)) throw new Error(`quasiStaticTime: V grid ends at ${vGrid[n - 1]} V, below V_th = ${vth} V`);
-  // points up to V_th
-  let last = 0;
-  while (last + 1 < n && vGrid[last + 1]! <= vth * (1 + 1e-12)) last++;
-  for (let i = 0; i <= Math.min(last + 1, n - 1); i++) if (!(iOfV[i]! > 0)) return null;
-  const f = (i: number): number => 1 / iOfV[i]!;
-  const h = vGrid[1]! - vGrid[0]!;
-  let uniform = true;
-  for (let i = 1; i <= last; i++) if (Math.abs(vGrid[i]! - vGrid[i - 1]! - h) > 1e-9 * h) uniform = false;
-  let integral = 0;
-  if (uniform && last >= 2) {
-    // composite Simpson; an odd interval count ends with Simpson's 3/8 rule on the last three intervals
-    const even = last % 2 === 0 ? last : last - 3;
-    if (even > 0) {
-      let s = f(0) + f(even);
-      for (let i = 1; i < even; i++) s += (i % 2 === 1 ? 4 : 2) * f(i);
-      integral = (s * h) / 3;
-    }
-    if (even < last) {
-      const j = Math.max(even, 0);
-      integral += ((3 * h) / 8) * (f(j) + 3 * f(j + 1) + 3 * f(j + 2) + f(j + 3));
-    }
-  } else {
-    for (let i = 1; i <= last; i++) integral += 0.5 * (vGrid[i]! - vGrid[i - 1]!) * (f(i) + f(i - 1));
-  }
-  const vl = vGrid[last]!;
-  if (vth > vl + 1e-15 && last + 1 < n) {
-    const v1 = vGrid[last + 1]!;
-    const fr = (vth - vl) / (v1 - vl);
-    const iv = iOfV[last]! + fr * (iOfV[last + 1]! - iOfV[last]!);
-    integral += 0.5 * (vth - vl) * (f(last) + 1 / iv);
-  }
-  return (cMem + cPar) * integral;
+export function capEnergy(cMem: number, vth: number): number {
+  if (!(cMem >= 0) || !Number.isFinite(cMem)) throw new Error(`cMem = ${cMem}; must be finite and ≥ 0`);
+  if (!Number.isFinite(vth)) throw new Error(`vth = ${vth}; must be finite`);
+  return 0.5 * cMem * vth * vth;
 }
 
 /**

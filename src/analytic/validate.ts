@@ -7,8 +7,9 @@ import type { CircuitParams } from '../circuit/params.js';
 import type { SpiceQueue } from '../spice/runner.js';
 import { registerSpike, runLevelTransient } from '../spikes/spikes.js';
 import { Progress } from '../util/progress.js';
-import { effectiveV0, eq5SpikeTime, fitReqV0, quasiStaticTime } from './equations.js';
-import { extractIinit, sweepIV } from './extract.js';
+import { effectiveV0, eq5SpikeTime, fitReqV0 } from './equations.js';
+import { fitParasitic, inverseCurrentIntegral, QS_POINTS } from './quasistatic.js';
+import { extractIinit, sweepIV } from '../spikes/extract.js';
 
 export interface ValidateRow {
   level: number;
@@ -61,24 +62,19 @@ export async function validateLevels(p: CircuitParams, levels: number[], queue: 
       const t0 = performance.now();
       const [iInit, iv, tr] = await Promise.all([
         extractIinit(p, level, queue),
-        sweepIV(p, level, queue, { dcStep: p.vth / 450, dcStop: p.vth }),
+        // the Monte-Carlo engine's grid and rule, so this checks the numerics the pipeline uses
+        sweepIV(p, level, queue, { dcStep: p.vth / (QS_POINTS - 1), dcStop: p.vth }),
         runLevelTransient(p, level, { queue, measure: true }),
       ]);
       prog?.tick(1, `m=${level}`);
-      const ivIntegral = quasiStaticTime(1, iv.v, iv.i, p.vth); // ∫ dV / I
+      const j = inverseCurrentIntegral(iv.v, iv.i, p.vth); // ∫ dV / I
+      const ivIntegral = Number.isFinite(j) ? j : null;
       return { level, iInit, iv, tr, ivIntegral, simMs: performance.now() - t0 };
     }),
   );
   prog?.finish();
-  // C_par by least squares over firing levels: tSpice ≈ (C + cPar) J  →  cPar = Σ(t − C J) J / Σ J²
-  let num = 0;
-  let den = 0;
-  for (const r of partial) {
-    if (r.tr.tCross === null || r.ivIntegral === null) continue;
-    num += (r.tr.tCross - p.cMem * r.ivIntegral) * r.ivIntegral;
-    den += r.ivIntegral * r.ivIntegral;
-  }
-  const cPar = den > 0 ? num / den : 0;
+  // C_par by least squares over the firing levels, as the Monte-Carlo engine fits it
+  const cPar = fitParasitic(p.cMem, partial.map((r) => r.ivIntegral ?? Infinity), partial.map((r) => r.tr.tCross ?? Infinity));
   const rel = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : (a - b) / b);
   const rows: ValidateRow[] = partial.map((r) => {
     const tSpice = r.tr.tCross;

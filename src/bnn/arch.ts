@@ -266,7 +266,7 @@ function toF64(v: ArrayLike<number> | null, n: number): Float64Array {
   return out;
 }
 
-/** sign(w): +1 for w > 0, else −1 (the weight binarization of the issue; 0/1 bits map to −1/+1 as well). */
+/** sign(w): +1 for w > 0, else −1 (the weight binarization of every checkpoint; 0/1 bits map to −1/+1 as well). */
 export function binarize(w: ArrayLike<number> | null, n: number): Int8Array {
   const out = new Int8Array(n);
   if (!w) return out.fill(1);
@@ -372,5 +372,3 @@ export function guessArch(keys: Iterable<string>): ArchName | null {
   if (s.has('conv2.weight') && s.has('fc1.weight') && !s.has('conv3.weight')) return 'vgg3';
   return null;
 }
-
-export { loadCheckpoint, saveCheckpoint, modelTensors } from './checkpoint.js';

@@ -1,5 +1,6 @@
 /**
- * The bit-packed BNN engine: one image at a time through a compiled `BnnModel`.
+ * The bit-packed BNN engine: a compiled `BnnModel` through the native SIMD kernels (native/bnn_engine.cc, the whole
+ * forward pass over many images on native threads) or the TypeScript kernels (kernels.ts, one image at a time).
  *
  * Semantics (these decide every number capmin reports; see docs/bnn.md):
  * - The first conv/linear layer takes the real-valued image with ±1 weights, in float64, without errors
@@ -9,22 +10,26 @@
  *   (the paper's sub-MACs, Fig. 7). Cells fed by zero padding are inactive (never conduct); the last chunk may
  *   be short. Level m = # active cells with weight ≠ input (0..a); a read level m' contributes n_active − 2·m'.
  * - Clipping (Eq. 4) maps m outside [lo, hi] to the nearest bound; then, with a P_map, the read level is drawn
- *   from the P_map row of the clipped level — one draw per chunk per image from a generator seeded by
- *   (seed, run, image index) through util/rng.ts, so results do not depend on how images are split over threads.
+ *   from the P_map row of the clipped level — one draw per chunk from Philox4x32-10 addressed by
+ *   (seed, run, image index, layer, chunk) (src/bnn/philox.ts), so results do not depend on how images are split
+ *   over threads, nor on the kernel path: the native SIMD kernels (native/bnn_engine.cc) and the TypeScript
+ *   kernels (kernels.ts) give identical results.
  * - maxpool (floor) → BN (y = (x − mean)/sqrt(var + eps)·gamma + beta, float64) → sign (+1 for y > 0, else −1).
  * - The prediction is the first index of the largest logit.
  */
-import { Rng } from '../util/rng.js';
 import type { BnnModel, ConvOp, LinearOp, Op } from './arch.js';
-import { kernelExact, kernelHist, kernelLut, kernelSampleDirect, kernelSampleThinned, Sampler, type KernelArgs } from './kernels.js';
-import { levelTables, type LevelTables, type PMap } from './pmap.js';
+import { kernelExact, kernelHist, kernelLut, kernelSample, type KernelArgs, type SampleCtx } from './kernels.js';
+import type { PMap } from './pmap.js';
+import { seedKey } from './philox.js';
+import { READ_MODE_CODE, readTables, type ReadTables } from './sampling.js';
+import { nativeBnn, pathCode, resolvePath, type KernelPath, type NativeModelHandle, type NativeTablesArg } from './native.js';
 
 /** Error setting of the analog array. */
 export interface ArrayConfig {
   /** Cells per array (chunk size), 1..32; default 32. */
   a?: number;
-  /** P_map realisation: 'auto' (thinned when every row keeps its mode with probability ≥ 0.98), 'direct', 'thinned'. */
-  sampling?: 'auto' | 'direct' | 'thinned';
+  /** Kernel path: 'auto' (default: CAPMIN_BNN_KERNEL, else the best native path, else 'ts'), or a forced one. */
+  kernel?: KernelPath | 'auto';
   /** CapMin clipping bounds [lo, hi] on the level m (Eq. 4). */
   clip?: readonly [number, number];
   /** P_map indexed by level m ((a+1)×(a+1)); applied after clipping. */
@@ -59,12 +64,15 @@ export function subMacsPerImage(model: BnnModel, a = 32): number {
 /** Single-threaded engine for one model and one array configuration. */
 export class Engine {
   readonly a: number;
-  readonly tables: LevelTables;
+  readonly tables: ReadTables;
+  /** the kernel path this engine's `forward` and `runBatch` use */
+  readonly path: KernelPath;
   private readonly slots: Float64Array[];
   private readonly stages: Map<number, ArrayStage> = new Map();
-  /** mode: 0 exact, 1 lut, 2 sample */
+  /** mode: 0 exact, 1 lut (clipping / deterministic), 2 sample */
   private readonly mode: 0 | 1 | 2;
-  readonly sampler: Sampler | null;
+  private readonly ctx: SampleCtx;
+  private nativeModel: NativeModelHandle | null = null;
 
   constructor(
     readonly model: BnnModel,
@@ -73,13 +81,11 @@ export class Engine {
     const a = cfg.a ?? 32;
     if (!Number.isInteger(a) || a < 1 || a > 32) throw new RangeError(`array size a = ${a} must be an integer 1..32 for the bit-packed engine`);
     this.a = a;
-    this.tables = levelTables(a, cfg.clip, cfg.pMap);
+    this.tables = readTables(a, cfg.clip, cfg.pMap);
     const t = this.tables;
-    this.mode = t.sampled ? 2 : t.exact ? 0 : 1;
-    const thinned = cfg.sampling === 'thinned' || ((cfg.sampling ?? 'auto') === 'auto' && t.qMax <= 0.02);
-    this.sampler = t.sampled
-      ? new Sampler(t, thinned)
-      : null;
+    this.mode = t.mode === 'sample' ? 2 : t.mode === 'exact' ? 0 : 1;
+    this.ctx = { t, layer: 0, image: 0, run: 0, k0: 0, k1: 0, buf: new Uint32Array(0) };
+    this.path = resolvePath(cfg.kernel);
     const sizes = new Array<number>(model.nSlots).fill(0);
     sizes[0] = model.input.c * model.input.h * model.input.w;
     for (const op of model.ops) sizes[op.dst] = outSize(op);
@@ -110,6 +116,7 @@ export class Engine {
    * Returns the logits (a view that the next call overwrites).
    */
   forward(image: ArrayLike<number>, imageIndex = 0, run = 0, seed = 0, hist?: Float64Array[]): Float64Array {
+    if (this.path !== 'ts') return this.forwardNative(image, imageIndex, run, seed, hist);
     const s0 = this.slots[0]!;
     for (let i = 0; i < s0.length; i++) s0[i] = image[i]!;
     this.seedImage(imageIndex, run, seed);
@@ -137,9 +144,86 @@ export class Engine {
   }
 
   private seedImage(imageIndex: number, run: number, seed: number): void {
-    if (!this.sampler) return;
-    const g = new Rng(seed, run, imageIndex);
-    this.sampler.seed(Array.from({ length: 8 }, () => g.nextU32()));
+    const [k0, k1] = seedKey(seed);
+    this.ctx.image = imageIndex >>> 0;
+    this.ctx.run = run >>> 0;
+    this.ctx.k0 = k0;
+    this.ctx.k1 = k1;
+  }
+
+  /** The compiled model inside the addon (built on first use). */
+  private native(): NativeModelHandle {
+    if (!this.nativeModel) {
+      let byA = nativeCache.get(this.model);
+      if (!byA) nativeCache.set(this.model, (byA = new Map()));
+      let h = byA.get(this.a);
+      if (!h) byA.set(this.a, (h = nativeBnn()!.bnnModel(nativeSpec(this.model, this.a, this.stages, this.slots))));
+      this.nativeModel = h;
+    }
+    return this.nativeModel;
+  }
+
+  private nativeArgs(threads: number, fmac: boolean): NativeTablesArg {
+    const t = this.tables;
+    const mode = fmac ? 4 : READ_MODE_CODE[t.mode];
+    return { mode, K: t.K, lo: t.lo, hi: t.hi, lut: t.lut, table: t.table, path: pathCode(this.path as Exclude<KernelPath, 'ts'>), threads };
+  }
+
+  private forwardNative(image: ArrayLike<number>, imageIndex: number, run: number, seed: number, hist?: Float64Array[]): Float64Array {
+    const img = image instanceof Float32Array ? image : Float32Array.from(image);
+    const out = this.slots[this.model.outSlot]!;
+    const K = this.a + 1;
+    const flat = hist ? new Float64Array(this.model.arrayLayers.length * K) : null;
+    const [k0, k1] = seedKey(seed);
+    nativeBnn()!.bnnRun(this.native(), { ...this.nativeArgs(1, !!hist), runBase: run }, img, 1, imageIndex, 1, k0, k1, new Uint8Array(1), flat, out);
+    if (hist && flat) hist.forEach((h, l) => { for (let m = 0; m < K; m++) h[m]! += flat[l * K + m]!; });
+    return out;
+  }
+
+  /**
+   * Forward `count` images (global indices start..start+count−1) for runs 0..runs−1 on this engine's kernel path:
+   * preds[r·count + i] = predicted class; `hist` (array layers × (a+1), flat) collects F_MAC of the error-free
+   * levels when given. Native paths use `threads` native threads; the result does not depend on it.
+   */
+  runBatch(images: Float32Array, count: number, start: number, runs: number, seed: number, threads: number, preds: Uint8Array, hist: Float64Array | null): void {
+    const [k0, k1] = seedKey(seed);
+    if (this.path !== 'ts') {
+      nativeBnn()!.bnnRun(this.native(), this.nativeArgs(threads, !!hist), images, count, start, runs, k0, k1, preds, hist, null);
+      return;
+    }
+    const per = this.model.input.c * this.model.input.h * this.model.input.w;
+    const K = this.a + 1;
+    const h = hist ? this.newHist() : undefined;
+    for (let r = 0; r < runs; r++)
+      for (let i = 0; i < count; i++) preds[r * count + i] = this.predict(images.subarray(i * per, (i + 1) * per), start + i, r, seed, h);
+    if (h && hist) h.forEach((v, l) => { for (let m = 0; m < K; m++) hist[l * K + m]! += v[m]!; });
+  }
+
+  /**
+   * One array layer on the given packed input words X (P·nC) through kernel path `path` (for the tests):
+   * writes out[o·P + p] = nAct[p] − 2·Σ read levels with the Philox address (layer, imageIndex, run, seed);
+   * `hist` gets the F_MAC levels instead (error-free), `levels` every chunk's read level (native paths, and the
+   * TypeScript sampling kernel) at its address (p·nC + j)·Op + o.
+   */
+  layerKernel(
+    arrayLayer: number, X: Int32Array, out: Float64Array, path: KernelPath = this.path, imageIndex = 0, run = 0, seed = 0,
+    hist?: Float64Array, levels?: Int32Array,
+  ): void {
+    const opIndex = this.model.arrayLayers[arrayLayer]!.opIndex;
+    const st = this.stages.get(opIndex)!;
+    if (path === 'ts') {
+      this.seedImage(imageIndex, run, seed);
+      this.ctx.layer = st.layer;
+      const args: KernelArgs = { ...st.args, X, out, levels };
+      if (hist) kernelHist(args, hist);
+      else if (this.mode === 0) kernelExact(args);
+      else if (this.mode === 1) kernelLut(args, this.tables.lut);
+      else kernelSample(args, this.ctx);
+      return;
+    }
+    const [k0, k1] = seedKey(seed);
+    const cfg = { ...this.nativeArgs(1, !!hist), path: pathCode(path) };
+    nativeBnn()!.bnnLayer(this.native(), cfg, opIndex, new Uint32Array(X.buffer, X.byteOffset, X.length), imageIndex, run, k0, k1, out, hist ?? null, levels ?? null);
   }
 
   /** ops fused into the preceding first-layer conv (2×2 maxpool), skipped by `run` */
@@ -163,9 +247,11 @@ export class Engine {
         this.pack(st, S[op.src]!);
         if (hist) kernelHist(st.args, hist[st.layer]!);
         else if (this.mode === 0) kernelExact(st.args);
-        else if (this.mode === 1) kernelLut(st.args, this.tables.det);
-        else if (this.sampler!.thinned) kernelSampleThinned(st.args, this.sampler!);
-        else kernelSampleDirect(st.args, this.sampler!);
+        else if (this.mode === 1) kernelLut(st.args, this.tables.lut);
+        else {
+          this.ctx.layer = st.layer;
+          kernelSample(st.args, this.ctx);
+        }
         return;
       }
       case 'maxpool': {
@@ -254,6 +340,13 @@ export class Engine {
     return b;
   }
 
+  /** The packed input words of array layer `arrayLayer` after the last `forwardPartial`/TS forward (for tests). */
+  packedInput(arrayLayer: number): Int32Array {
+    const st = this.stages.get(this.model.arrayLayers[arrayLayer]!.opIndex)!;
+    this.pack(st, this.slots[st.op.src]!);
+    return Int32Array.from(st.X);
+  }
+
   private pack(st: ArrayStage, src: Float64Array): void {
     const a = this.a;
     const X = st.X;
@@ -284,6 +377,49 @@ export class Engine {
   }
 }
 
+/** The compiled model as the addon's `bnnModel` reads it (op codes of native/bnn_engine.cc). */
+function nativeSpec(model: BnnModel, a: number, stages: Map<number, ArrayStage>, slots: Float64Array[]): object {
+  const intRange = new Map<number, number>();
+  model.ops.forEach((op, i) => {
+    const st = stages.get(i);
+    if (st) intRange.set(op.dst, st.op.op === 'conv' ? st.op.cin * st.op.k * st.op.k : st.op.inF);
+    else if (op.op === 'maxpool' && intRange.has(op.src)) intRange.set(op.dst, intRange.get(op.src)!);
+  });
+  const ops = model.ops.map((op, i) => {
+    switch (op.op) {
+      case 'conv': {
+        const st = stages.get(i);
+        const geo = { src: op.src, dst: op.dst, cin: op.cin, cout: op.cout, k: op.k, stride: op.stride, pad: op.pad, inH: op.inH, inW: op.inW, outH: op.outH, outW: op.outW };
+        if (!st) return { type: 0, ...geo, weight: op.weight };
+        return { type: 2, ...geo, layer: st.layer, P: st.P, O: st.O, nC: st.nC, srcSize: op.cin * op.inH * op.inW, gidx: st.gidx, M: st.M, nAct: st.nAct, W: st.W };
+      }
+      case 'linear': {
+        const st = stages.get(i);
+        if (!st) return { type: 1, src: op.src, dst: op.dst, cin: op.inF, cout: op.outF, weight: op.weight };
+        return { type: 3, src: op.src, dst: op.dst, layer: st.layer, P: 1, O: st.O, nC: st.nC, inF: op.inF, M: st.M, nAct: st.nAct, W: st.W };
+      }
+      case 'maxpool': return { type: 4, src: op.src, dst: op.dst, k: op.k, c: op.c, inH: op.inH, inW: op.inW, outH: op.outH, outW: op.outW };
+      case 'bn': {
+        // integer-valued input (array-layer sums, maxpooled): sign(BN(x)) becomes a per-channel integer threshold
+        const range = intRange.get(op.src) ?? 0;
+        // BN followed by a sign that alone reads it: fused, the BN output itself is never stored
+        const next = model.ops[i + 1];
+        const fuse = next?.op === 'sign' && next.src === op.dst && readers(model, op.dst) === 1 ? next.dst : -1;
+        return { type: 5, src: op.src, dst: op.dst, c: op.c, hw: op.hw, mean: op.mean, sd: op.sd, gamma: op.gamma, beta: op.beta, range, fuse };
+      }
+      case 'sign': return { type: 6, src: op.src, dst: op.dst, size: op.size };
+      case 'add': return { type: 7, src: op.a, b: op.b, dst: op.dst, size: op.size };
+      case 'scale': return { type: 8, src: op.src, dst: op.dst, size: op.size, s: op.s };
+    }
+  });
+  return { ops, a, outSlot: model.outSlot, slotSize: Int32Array.from(slots, (s) => s.length) };
+}
+
+/** Number of ops reading slot `slot`. */
+function readers(model: BnnModel, slot: number): number {
+  return model.ops.filter((o) => (o.op === 'add' ? o.a === slot || o.b === slot : o.src === slot)).length + (model.outSlot === slot ? 1 : 0);
+}
+
 /** First index of the largest value. */
 export function argmax(v: ArrayLike<number>): number {
   let best = 0;
@@ -301,7 +437,22 @@ function outSize(op: Op): number {
   }
 }
 
+/** Read-only tables of a compiled stage, shared by every engine of the same op and array size. */
+const stageCache = new WeakMap<ConvOp | LinearOp, Map<number, ArrayStage>>();
+
 function compileStage(op: ConvOp | LinearOp, layer: number, a: number): ArrayStage {
+  let byA = stageCache.get(op);
+  if (!byA) stageCache.set(op, (byA = new Map()));
+  let st = byA.get(a);
+  if (!st) byA.set(a, (st = buildStage(op, layer, a)));
+  // per-engine buffers (packed input, output slot, packing scratch); the tables are shared
+  return withArgs({ op, layer, P: st.P, O: st.O, nC: st.nC, gidx: st.gidx, chunkLen: st.chunkLen, M: st.M, nAct: st.nAct, W: st.W, X: new Int32Array(st.X.length) });
+}
+
+/** The compiled model inside the addon, shared per (model, a): it holds no per-run state. */
+const nativeCache = new WeakMap<BnnModel, Map<number, NativeModelHandle>>();
+
+function buildStage(op: ConvOp | LinearOp, layer: number, a: number): ArrayStage {
   const fullMask = a === 32 ? -1 : (1 << a) - 1;
   const maskOf = (len: number) => (len >= 32 ? -1 : (1 << len) - 1);
   if (op.op === 'linear') {

@@ -7,8 +7,11 @@
  * the level m = popcount((x ⊕ w) ∧ mask) (the conducting cells), maps it to a read level m' (identity,
  * clipping LUT, or a P_map draw), and writes  out[o·P + p] = Σ_chunks (n_active − 2·m') = nAct[p] − 2·Σ m'.
  * Neurons are processed four at a time so each input word is loaded once per four dot products.
+ * These are the engine's TypeScript path; the native kernels (native/bnn_engine.cc) compute the same reads.
  */
 
+import { paddedNeurons, philoxGroup } from './philox.js';
+import type { ReadTables } from './sampling.js';
 import type { LevelTables } from './pmap.js';
 
 /** Hamming weight of a 32-bit word (SWAR bit tricks, no tables). */
@@ -28,6 +31,8 @@ export interface KernelArgs {
   O: number;
   nC: number;
   out: Float64Array;
+  /** read level of every chunk, at its address (p·nC + j)·Op + o (sampling kernel; tests) */
+  levels?: Int32Array;
 }
 
 /** Error-free: out = nAct − 2·Σ m. */
@@ -207,7 +212,62 @@ export function kernelLut(k: KernelArgs, lut: Int32Array): void {
   }
 }
 
+/** Random context of a sampled layer: tables, the Philox address (layer, image, run, key) and a word buffer. */
+export interface SampleCtx {
+  t: ReadTables;
+  layer: number;
+  image: number;
+  run: number;
+  k0: number;
+  k1: number;
+  buf: Uint32Array;
+}
+
 /**
+ * P_map sampling (Eq. 6 after Eq. 4): every chunk's read level is an alias draw from the table of its raw level
+ * with the Philox word of its address (src/bnn/philox.ts), out = nAct − 2·Σ read levels. Identical to the
+ * native kernels' reads for any loop order, since a draw depends on its address only.
+ */
+export function kernelSample(k: KernelArgs, ctx: SampleCtx): void {
+  const { X, M, nAct, P, W, O, nC, out, levels } = k;
+  const Op = paddedNeurons(O);
+  const span = nC * Op;
+  const table = ctx.t.table;
+  const need = (Math.ceil(span / 64) + 1) * 64;
+  if (ctx.buf.length < need) ctx.buf = new Uint32Array(need);
+  const buf = ctx.buf;
+  for (let p = 0; p < P; p++) {
+    const c0 = p * span;
+    const g0 = Math.floor(c0 / 64);
+    const g1 = Math.floor((c0 + span - 1) / 64);
+    for (let g = g0; g <= g1; g++) philoxGroup(g, ctx.layer, ctx.image, ctx.run, ctx.k0, ctx.k1, buf.subarray((g - g0) * 64, (g - g0) * 64 + 64));
+    const off = c0 - g0 * 64;
+    const xo = p * nC;
+    const na = nAct[p]!;
+    for (let o = 0; o < O; o++) {
+      const wo = o * nC;
+      let s = 0;
+      for (let j = 0; j < nC; j++) {
+        let v = (X[xo + j]! ^ W[wo + j]!) & M[xo + j]!;
+        v = v - ((v >>> 1) & 0x55555555);
+        v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+        const m = Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+        const u = buf[off + j * Op + o]!;
+        const col = u >>> 26;
+        const e = table[(m << 6) | col]!;
+        const read = (u & 0x3ffffff) < e >>> 6 ? col : e & 63;
+        if (levels) levels[c0 + j * Op + o] = read;
+        s += read;
+      }
+      out[o * P + p] = na - 2 * s;
+    }
+  }
+}
+
+/**
+ * The earlier stateful P_map samplers over `levelTables` (xoshiro128**, inverse-CDF buckets and thinning), kept for
+ * the table tests in test/bnn/pmap.test.ts; the engine draws through sampling.ts + philox.ts (kernelSample).
+ *
  * Sampler state and tables for P_map draws. Every chunk's read level is an independent draw from the P_map
  * row of its (clipped) level. Two exact realisations:
  * - direct: for every chunk whose row is not deterministic, 10 random bits pick one of 1024 slices of [0, 1);

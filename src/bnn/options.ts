@@ -2,7 +2,7 @@
  * Option handling shared by `capmin fmac` and `capmin eval`: model + dataset loading with one-line errors.
  */
 import { existsSync } from 'node:fs';
-import { loadDataset, parseDatasetName, type Dataset, type DatasetName, type Split } from '../data/datasets.js';
+import { checkLabelsFitModel, loadDataset, parseDatasetName, type Dataset, type DatasetName, type Split } from '../data/datasets.js';
 import { inputError } from '../util/errors.js';
 import { parseSpiceValue } from '../util/units.js';
 import { loadCheckpoint } from './checkpoint.js';
@@ -26,7 +26,8 @@ export const MODEL_HELP = `  --model FILE        safetensors checkpoint (SPICE-T
   --data-dir DIR      dataset folder (default: /usr/share/datasets/fashion-mnist, data/cifar-10-batches-bin, data/npy)
   --array-size A      cells per array / chunk size, 1..32 (default 32)
   --limit N           only the first N images
-  --threads N         worker threads (default: all cores from 1500 image passes on, else 1 = in-process)
+  --threads N         threads over images (default: all cores; native kernels from 200 image passes on,
+                      the TypeScript fallback from 1500 on, else 1); results do not depend on it
   --json              print only JSON on stdout`;
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -68,5 +69,6 @@ export function loadModelAndData(values: Values, defaultSplit: Split): ModelAndD
   const threadsText = str(values, 'threads');
   const threads = threadsText !== undefined ? parseSpiceValue('--threads', threadsText, { min: 1, max: 256, integer: true }) : undefined;
   const dataset = loadDataset(datasetName, splitText, { dir: str(values, 'data-dir'), limit });
+  checkLabelsFitModel(dataset, model.classes, `the model ${modelPath.slice(0, 200)}`);
   return { model, modelPath, dataset, datasetName, split: splitText, a, limit, threads };
 }

@@ -2,22 +2,22 @@
  * Level transforms applied to every array chunk: CapMin clipping (paper Eq. 4) and the P_map error model
  * (paper Eq. 6). Levels m are the number of conducting cells (weight ≠ input), 0..a.
  *
- * File formats read by `readPMap`:
+ * File formats read by `readPMap` (parsed and validated in src/errormodel/pmapfile.ts):
  * - capmin CSV (src/errormodel): a header row `level,<m0>,<m1>,…` naming the column levels, then one row per level
  *   (first column = its level, same order); the levels may be a subset of 0..a. Without the label column the
  *   header lists the levels and rows follow in that order.
+ * - a headerless (a+1)×(a+1) numeric table indexed by m (`numpy.savetxt`, comma or whitespace delimited).
  * - capmin JSON: `{ "levels": [...], "matrix": [[...], ...] }` (also `pMap` / `p_map` / `pmap` / `P`), or a bare
- *   (a+1)×(a+1) matrix; indexed by m. Levels not listed read themselves (identity rows).
- * - SPICE-Torch .npy: a 33×33 matrix indexed by popcount = a − m (converted here); a 1-D .npy of length a+1 is
- *   SPICE-Torch's direct mapping popcount → popcount' (deterministic).
- * Rows must be probability vectors (sum 1 within 1e-3; they are renormalized); an all-zero row (a level that
- * the model never reads) is taken as the identity.
+ *   (a+1)×(a+1) matrix; indexed by m. Levels not listed read themselves (identity rows). A matrix that is not
+ *   (a+1)×(a+1) must name its levels.
+ * - SPICE-Torch .npy: a float32/float64 (a+1)×(a+1) matrix indexed by popcount = a − m (converted here); a 1-D
+ *   .npy of length a+1 is SPICE-Torch's direct mapping popcount → popcount' (deterministic).
+ * Rows must be probability vectors of finite numbers in [0, 1] (sum 1 within 1e-3; they are renormalized); an
+ * all-zero row (a level that the model never reads) is taken as the identity.
  */
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { CapminError, inputError } from '../util/errors.js';
-import { readNpy } from '../data/npy.js';
+import { readUserFile } from '../util/readfile.js';
+import { parsePmapBytes, popcountToLevelIndex, validatePmapMatrix } from '../errormodel/pmapfile.js';
 
 /** P(read level m' | level m): rows indexed by m, (a+1)×(a+1). */
 export type PMap = number[][];
@@ -45,95 +45,24 @@ export function identityPMap(a: number): PMap {
   return Array.from({ length: a + 1 }, (_, i) => Array.from({ length: a + 1 }, (_, j) => (i === j ? 1 : 0)));
 }
 
-/** Check and renormalize a P_map for array size a; names the offending row on failure. */
+/** Check and renormalize a full (a+1)×(a+1) P_map indexed by level m (the shared P_map validation); names the offending row. */
 export function validatePMap(p: number[][], a: number, label = 'P_map'): PMap {
-  if (p.length !== a + 1) throw new CapminError(`${label}: ${p.length} rows, expected ${a + 1} (levels 0..${a} for a = ${a})`, 'EDATA');
-  return p.map((row, i) => {
-    if (row.length !== a + 1) throw new CapminError(`${label}: row ${i} has ${row.length} entries, expected ${a + 1}`, 'EDATA');
-    let s = 0;
-    for (let j = 0; j < row.length; j++) {
-      const v = row[j]!;
-      if (!Number.isFinite(v) || v < 0) throw new CapminError(`${label}: entry [${i}][${j}] = ${v} is not a probability`, 'EDATA');
-      s += v;
-    }
-    if (s === 0) return row.map((_, j) => (j === i ? 1 : 0));
-    if (Math.abs(s - 1) > 1e-3) throw new CapminError(`${label}: row ${i} sums to ${s.toPrecision(6)}, expected 1`, 'EDATA');
-    return row.map((v) => v / s);
-  });
+  return validatePmapMatrix(p, { label, a, renormalize: true }).matrix;
 }
 
 /** Convert a matrix indexed by popcount (SPICE-Torch) into one indexed by level m = a − popcount. */
 export function fromPopcountIndex(p: number[][]): number[][] {
-  const n = p.length;
-  return Array.from({ length: n }, (_, m) => Array.from({ length: n }, (_, m2) => p[n - 1 - m]![n - 1 - m2]!));
+  return popcountToLevelIndex(p);
 }
 
-/** Read a P_map file (CSV / JSON indexed by level, .npy indexed by popcount) for array size a. */
-export function readPMap(path: string, a: number): PMap {
-  const ext = extname(path).toLowerCase();
-  let text: string;
-  if (ext === '.npy') {
-    const arr = readNpy(path);
-    const vals = Array.from(arr.data as ArrayLike<number>, Number);
-    if (arr.shape.length === 1) {
-      if (arr.shape[0] !== a + 1) throw new CapminError(`${path}: 1-D mapping has ${arr.shape[0]} entries, expected ${a + 1}`, 'EDATA');
-      const p = identityPMap(a).map((r) => r.fill(0));
-      for (let pc = 0; pc <= a; pc++) {
-        const to = vals[pc]!;
-        if (!Number.isInteger(to) || to < 0 || to > a) throw new CapminError(`${path}: mapping[${pc}] = ${to} is not a popcount 0..${a}`, 'EDATA');
-        p[a - pc]![a - to] = 1;
-      }
-      return p;
-    }
-    if (arr.shape.length !== 2) throw new CapminError(`${path}: expected a ${a + 1}×${a + 1} matrix, got shape (${arr.shape.join(',')})`, 'EDATA');
-    const [r, c] = arr.shape as [number, number];
-    const rows = Array.from({ length: r }, (_, i) => vals.slice(i * c, (i + 1) * c));
-    return validatePMap(fromPopcountIndex(checkSquare(rows, a, path)), a, path);
-  }
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new CapminError(`cannot read P_map ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'ENOENT');
-  }
-  if (ext === '.json' || /^\s*[[{]/.test(text)) {
-    let j: unknown;
-    try {
-      j = JSON.parse(text);
-    } catch (e) {
-      throw new CapminError(`${path}: not JSON (${(e as Error).message})`, 'EDATA');
-    }
-    const obj = j as Record<string, unknown>;
-    const mat = Array.isArray(j) ? j : (obj.matrix ?? obj.pMap ?? obj.p_map ?? obj.pmap ?? obj.P);
-    if (!Array.isArray(mat) || !mat.every((r) => Array.isArray(r))) throw new CapminError(`${path}: no P_map matrix (expected key 'matrix' or 'pMap' with an array of rows)`, 'EDATA');
-    const rows = (mat as unknown[][]).map((r) => r.map(Number));
-    const levels = !Array.isArray(j) && Array.isArray(obj.levels) ? (obj.levels as unknown[]).map(Number) : undefined;
-    return expandLevels(rows, levels ?? rows.map((_, i) => i), a, path);
-  }
-  // CSV: header row of column levels ('level,0,1,…' or '0,1,…'), optional first column naming each row's level
-  let rows: string[][];
-  try {
-    rows = parseCsv(text, { skip_empty_lines: true, trim: true, comment: '#', relax_column_count: true }) as string[][];
-  } catch (e) {
-    throw new CapminError(`${path}: unreadable CSV (${(e as Error).message.split('\n')[0]})`, 'EDATA');
-  }
-  if (rows.length < 2) throw new CapminError(`${path}: CSV needs a header row and one row per level`, 'EDATA');
-  const header = rows[0]!;
-  const body = rows.slice(1);
-  const labelled = header.length === body.length + 1 || !/^\d+$/.test(header[0] ?? '');
-  const colLevels = (labelled ? header.slice(1) : header).map((c) => Number(c.replace(/^[a-zA-Z_]*/, '')));
-  if (colLevels.some((m) => !Number.isInteger(m))) throw new CapminError(`${path}: header '${header.join(',').slice(0, 60)}' must name the column levels (e.g. level,0,1,…,${a})`, 'EDATA');
-  const mat = body.map((r, i) => {
-    const cells = labelled ? r.slice(1) : r;
-    if (labelled && Number(r[0]!.replace(/^[a-zA-Z_]*/, '')) !== colLevels[i]) {
-      throw new CapminError(`${path}: row ${i + 2} is labelled level ${r[0]}, expected ${colLevels[i]} (rows in the order of the columns)`, 'EDATA');
-    }
-    return cells.map((c, j) => {
-      const v = Number(c);
-      if (c === '' || !Number.isFinite(v)) throw new CapminError(`${path}: row ${i + 2} column ${j + 1 + (labelled ? 1 : 0)} '${c.slice(0, 20)}' is not a number`, 'EDATA');
-      return v;
-    });
-  });
-  return expandLevels(mat, colLevels, a, path);
+/**
+ * Read a P_map file (CSV / JSON / headerless numeric table indexed by level, .npy indexed by popcount) for array
+ * size a; levels the file does not cover read themselves. Regular files only, size-capped.
+ */
+export function readPMap(path: string, a: number, field = '--pmap'): PMap {
+  const buf = readUserFile(path, { field, kind: 'table' });
+  const p = parsePmapBytes(buf, { label: `${field}: ${path}`, path, a });
+  return expandLevels(p.matrix, p.levels, a, `${field}: ${path}`);
 }
 
 /**
@@ -154,13 +83,6 @@ export function expandLevels(rows: number[][], levels: number[], a: number, labe
     full[m] = row;
   });
   return validatePMap(full, a, label);
-}
-
-function checkSquare(rows: number[][], a: number, label: string): number[][] {
-  if (rows.length !== a + 1 || rows.some((r) => r.length !== a + 1)) {
-    throw new CapminError(`${label}: P_map must be ${a + 1}×${a + 1} for a = ${a}, got ${rows.length}×${rows[0]?.length ?? 0}`, 'EDATA');
-  }
-  return rows;
 }
 
 /** Write a P_map as capmin CSV text (header `level,0,1,...,a`; one row per level m). */
@@ -200,7 +122,11 @@ export interface LevelTables {
   exact: boolean;
 }
 
-/** Build the per-level tables for clipping `clip` and an optional P_map (rows of the clipped level are used). */
+/**
+ * Build the per-level tables for clipping `clip` and an optional P_map (rows of the clipped level are used, so a
+ * clipped level reads with the bound's error row — CapMin-V's `pad: 'bound'`; a P_map padded one-hot on the bound,
+ * `pad: 'paper'` of Alg. 1 line 15, carries the clipping itself and is passed without `clip`).
+ */
 export function levelTables(a: number, clip?: readonly [number, number], pMap?: PMap): LevelTables {
   const K = a + 1;
   const lut = clipTable(a, clip);

@@ -5,7 +5,7 @@
  * its own float forward with (`forwardReference(model, image)` = error-free logits).
  */
 import { Rng } from '../util/rng.js';
-import type { BnnModel, ConvOp, LinearOp } from './arch.js';
+import type { BnnModel, ConvOp } from './arch.js';
 import type { PMap } from './pmap.js';
 
 export interface ReferenceOptions {

@@ -19,9 +19,13 @@ import type { BnnModel } from './arch.js';
 import { Engine, subMacsPerImage, type ArrayConfig } from './engine.js';
 import { runBlock, type BlockResult, type BlockTask } from './block.js';
 import { levelTables } from './pmap.js';
+import { resolvePath } from './native.js';
 
 export interface RunOptions extends ArrayConfig {
-  /** Worker threads (default: all cores when there are ≥ 1500 image passes, else 1); 1 = in-process. */
+  /**
+   * Threads over images: native threads with the native kernels (default: all cores from 200 image passes on),
+   * worker threads on the TypeScript path (default: all cores from 1500 image passes on, else 1 = in-process).
+   */
   threads?: number;
   /** Only the first `limit` images. */
   limit?: number;
@@ -227,7 +231,7 @@ async function runAll(
   const a = cfg.a ?? 32;
   const hist = spec.fmac ? model.arrayLayers.map(() => new Float64Array(a + 1)) : null;
   const progress = new Progress(label, ds.n * spec.runs, 'img', { quiet: cfg.quiet });
-  const engineCfg = { a: cfg.a, clip: cfg.clip, pMap: cfg.pMap, sampling: cfg.sampling };
+  const engineCfg = { a: cfg.a, clip: cfg.clip, pMap: cfg.pMap, kernel: cfg.kernel };
   const task = (id: number): BlockTask => {
     const start = id * block;
     const count = Math.min(block, ds.n - start);
@@ -238,6 +242,26 @@ async function runAll(
     if (hist && r.hist) r.hist.forEach((h, i) => h.forEach((v, m) => (hist[i]![m]! += v)));
     progress.tick(r.count * spec.runs);
   };
+  const path = resolvePath(cfg.kernel);
+  if (path !== 'ts') {
+    // native kernels: in-process, native threads over the images of each block (no JS per chunk or per image)
+    const engine = new Engine(model, engineCfg);
+    const nThreads = Math.max(1, Math.min(cfg.threads ?? (ds.n * spec.runs >= 200 ? availableParallelism() : 1), ds.n));
+    const K = a + 1;
+    const flat = hist ? new Float64Array(hist.length * K) : null;
+    const nb = Math.max(block, 250 * nThreads);
+    for (let start = 0; start < ds.n; start += nb) {
+      const count = Math.min(nb, ds.n - start);
+      const p = new Uint8Array(count * spec.runs);
+      engine.runBatch(ds.images.subarray(start * per, (start + count) * per), count, start, spec.runs, spec.seed, nThreads, p, flat);
+      for (let k = 0; k < spec.runs; k++) preds[k]!.set(p.subarray(k * count, (k + 1) * count), start);
+      progress.tick(count * spec.runs);
+      await new Promise((res) => setImmediate(res));
+    }
+    if (hist && flat) hist.forEach((h, l) => { for (let m = 0; m < K; m++) h[m] = flat[l * K + m]!; });
+    progress.finish();
+    return { preds, hist, threads: nThreads };
+  }
   if (threads === 1) {
     const engine = new Engine(model, engineCfg);
     for (let id = 0; id < nTasks; id++) {

@@ -3,9 +3,9 @@
  * header length, a JSON header `{name: {dtype, shape, data_offsets}, __metadata__: {..}}`, then raw
  * little-endian tensor bytes. Pure data — loading never executes code (unlike PyTorch pickles).
  */
-import { readFileSync } from 'node:fs';
 import { CapminError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { readUserFile } from '../util/readfile.js';
 
 export type TensorData =
   | Float32Array
@@ -33,54 +33,83 @@ export interface SafetensorsFile {
 
 const SIZE: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, U64: 8, I32: 4, U32: 4, I16: 2, U16: 2, I8: 1, U8: 1, BOOL: 1 };
 
-/** Read a safetensors file (path or bytes); throws a one-line CapminError on anything malformed. */
-export function readSafetensors(src: string | Uint8Array): SafetensorsFile {
+/** Largest header accepted: a state_dict's header is a few kB; 16 MiB leaves room for 100k tensors. */
+export const MAX_HEADER_BYTES = 16 * 1024 * 1024;
+/** Largest tensor rank accepted. */
+const MAX_RANK = 8;
+
+/**
+ * Read a safetensors file (path or bytes; a path is read through the bounded reader, regular files only); throws a
+ * one-line CapminError on anything malformed: a header over {@link MAX_HEADER_BYTES}, unknown dtypes, bad shapes,
+ * `data_offsets` that are reversed, out of range, overlapping or leave gaps (the tensors must tile the data section
+ * exactly, in any header order), and BOOL tensors holding bytes other than 0 and 1.
+ */
+export function readSafetensors(src: string | Uint8Array, opts: { field?: string } = {}): SafetensorsFile {
   const name = typeof src === 'string' ? src : 'safetensors buffer';
-  let buf: Uint8Array;
-  if (typeof src === 'string') {
-    try {
-      buf = readFileSync(src);
-    } catch (e) {
-      throw new CapminError(`cannot read checkpoint ${src}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'ENOENT');
-    }
-  } else buf = src;
+  const buf = typeof src === 'string' ? readUserFile(src, { field: opts.field ?? 'checkpoint', kind: 'tensor' }) : src;
   const bad = (why: string) => new CapminError(`${name}: not a valid safetensors file (${why})`, 'EDATA');
   if (buf.length < 8) throw bad('shorter than the 8-byte header length');
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const hlen = Number(dv.getBigUint64(0, true));
-  if (hlen < 2 || hlen > 100_000_000 || 8 + hlen > buf.length) throw bad(`header length ${hlen} does not fit in ${buf.length} bytes`);
+  if (hlen < 2 || hlen > MAX_HEADER_BYTES || 8 + hlen > buf.length) {
+    throw bad(`header length ${hlen} does not fit in ${buf.length} bytes (allowed 2..${Math.min(MAX_HEADER_BYTES, buf.length - 8)})`);
+  }
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(8, 8 + hlen))) as Record<string, unknown>;
   } catch (e) {
-    throw bad(`header is not JSON: ${(e as Error).message}`);
+    throw bad(`header is not JSON: ${(e as Error).message.slice(0, 100)}`);
   }
   if (!header || typeof header !== 'object' || Array.isArray(header)) throw bad('header is not a JSON object');
   const base = 8 + hlen;
   const dataLen = buf.length - base;
   const metadata: Record<string, string> = {};
-  const tensors = new Map<string, Tensor>();
+  const entries: { key: string; dtype: string; shape: number[]; b: number; e: number; count: number }[] = [];
   for (const [key, value] of Object.entries(header)) {
+    const shownKey = key.slice(0, 80);
     if (key === '__metadata__') {
-      if (value && typeof value === 'object') {
-        for (const [k, v] of Object.entries(value as Record<string, unknown>)) metadata[k] = String(v);
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw bad('__metadata__ is not an object of strings');
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (typeof v !== 'string') throw bad(`metadata '${k.slice(0, 40)}' is not a string`);
+        metadata[k] = v;
       }
       continue;
     }
     const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (!info || typeof info !== 'object') throw bad(`entry '${key}' is not an object`);
-    const dtype = String(info.dtype);
-    const size = SIZE[dtype];
-    if (!size) throw bad(`tensor '${key}' has unsupported dtype ${dtype}`);
-    if (!Array.isArray(info.shape) || info.shape.some((d) => !Number.isInteger(d) || (d as number) < 0)) throw bad(`tensor '${key}' has a bad shape`);
+    if (!info || typeof info !== 'object' || Array.isArray(info)) throw bad(`entry '${shownKey}' is not an object`);
+    const dtype = typeof info.dtype === 'string' ? info.dtype : '';
+    const size = Object.hasOwn(SIZE, dtype) ? SIZE[dtype] : undefined;
+    if (!size) throw bad(`tensor '${shownKey}' has unsupported dtype ${String(JSON.stringify(info.dtype) ?? info.dtype).slice(0, 20)}`);
+    if (!Array.isArray(info.shape) || info.shape.length > MAX_RANK || info.shape.some((d) => !Number.isSafeInteger(d) || (d as number) < 0)) {
+      throw bad(`tensor '${shownKey}' has a bad shape (at most ${MAX_RANK} non-negative integer dimensions)`);
+    }
     const shape = info.shape as number[];
     const offs = info.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isInteger(o) && (o as number) >= 0)) throw bad(`tensor '${key}' has bad data_offsets`);
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)) throw bad(`tensor '${shownKey}' has bad data_offsets`);
     const [b, e] = offs as [number, number];
+    if (e < b) throw bad(`tensor '${shownKey}' data_offsets [${b},${e}] end before they begin`);
+    if (e > dataLen) throw bad(`tensor '${shownKey}' data_offsets [${b},${e}] exceed the ${dataLen} data bytes (truncated?)`);
     const count = shape.reduce((a, d) => a * d, 1);
-    if (e < b || e > dataLen) throw bad(`tensor '${key}' data_offsets [${b},${e}] exceed the ${dataLen} data bytes (truncated?)`);
-    if (e - b !== count * size) throw bad(`tensor '${key}' has ${e - b} bytes but shape [${shape.join(',')}] of ${dtype} needs ${count * size}`);
-    tensors.set(key, { dtype, shape, data: decode(dtype, buf.subarray(base + b, base + e), count) });
+    if (e - b !== count * size) throw bad(`tensor '${shownKey}' has ${e - b} bytes but shape [${shape.join(',')}] of ${dtype} needs ${count * size}`);
+    entries.push({ key, dtype, shape, b, e, count });
+  }
+  // The tensors must tile the data section: sorted by offset, each starts where the previous one ends.
+  const sorted = [...entries].sort((x, y) => x.b - y.b || x.e - y.e);
+  let at = 0;
+  for (const t of sorted) {
+    if (t.b < at) throw bad(`tensor '${t.key.slice(0, 80)}' data_offsets [${t.b},${t.e}] overlap another tensor's bytes (up to ${at})`);
+    if (t.b > at) throw bad(`data bytes ${at}..${t.b} belong to no tensor (before '${t.key.slice(0, 80)}'); data_offsets must be contiguous`);
+    at = t.e;
+  }
+  if (at !== dataLen) throw bad(`data bytes ${at}..${dataLen} belong to no tensor; data_offsets must cover the data section`);
+  const tensors = new Map<string, Tensor>();
+  for (const t of entries) {
+    const bytes = buf.subarray(base + t.b, base + t.e);
+    if (t.dtype === 'BOOL') {
+      const i = bytes.findIndex((x) => x > 1);
+      if (i >= 0) throw bad(`BOOL tensor '${t.key.slice(0, 80)}' holds byte ${bytes[i]} at element ${i}; BOOL bytes are 0 or 1`);
+    }
+    tensors.set(t.key, { dtype: t.dtype, shape: t.shape, data: decode(t.dtype, bytes, t.count) });
   }
   return { tensors, metadata };
 }

@@ -2,12 +2,8 @@
  * Cost figures of a neuron configuration (paper Sec. IV-B, Fig. 9).
  */
 
-/** Energy stored in the membrane capacitor per MAC evaluation: ½·C·V_th² [J] (Sec. IV-B). */
-export function capEnergy(cMem: number, vth: number): number {
-  if (!(cMem >= 0) || !Number.isFinite(cMem)) throw new Error(`cMem = ${cMem}; must be finite and ≥ 0`);
-  if (!Number.isFinite(vth)) throw new Error(`vth = ${vth}; must be finite`);
-  return 0.5 * cMem * vth * vth;
-}
+// ½·C·V_th² is defined with the circuit equations (an early stage, also used by the capacitor sizing).
+export { capEnergy } from '../analytic/equations.js';
 
 /**
  * Latency as the guaranteed response time (GRT, paper ref. [3]): the last representable spike time, i.e. the

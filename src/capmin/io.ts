@@ -1,18 +1,18 @@
 /**
  * Reading the files `capmin levels` and `capmin merge` work on: F_MAC histograms, P_map matrices and spike-time
- * tables, as written by `capmin fmac`, `capmin pmap` and `capmin spikes` (and lenient about close variants).
- * Every problem is a one-line `inputError` naming the file and what was expected.
+ * tables, as written by `capmin fmac`, `capmin pmap` and `capmin spikes` (and close variants: bare arrays, headerless
+ * tables, SPICE-Torch's .npy). Files are read through the bounded reader (regular files only, size-capped); numbers
+ * are strict (JSON numbers, plain decimals in CSV). Every problem is a one-line error naming the file and what was
+ * expected.
  */
-import { readFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { inputError } from '../util/errors.js';
+import { readUserFile, readUserText } from '../util/readfile.js';
+import { parseDecimal, parsePmapBytes } from '../errormodel/pmapfile.js';
 
+/** A user-named table file (F_MAC, P_map, spike times): regular files only, size-capped. */
 function readText(field: string, path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw inputError(field, `cannot read '${path.slice(0, 200)}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+  return readUserText(path, { field, kind: 'table' });
 }
 
 function isJson(path: string, text: string): boolean {
@@ -35,17 +35,23 @@ function csvRecords(field: string, path: string, text: string): Record<string, s
   }
 }
 
+/**
+ * A number from JSON (a JSON number; strings only from CSV) or a CSV cell (a plain decimal: no hex, no '').
+ * With `allowInf`, `null`/empty/`inf`/`nan`/`none`/`-` mean "no spike" (Infinity).
+ */
 function num(field: string, v: unknown, where: string, allowInf = false): number {
   if (v === null && allowInf) return Infinity;
+  let x: number | undefined;
   if (typeof v === 'string') {
     const s = v.trim();
     if (allowInf && (s === '' || /^(inf|infinity|nan|none|null|-)$/i.test(s))) return Infinity;
-    v = Number(s);
+    x = parseDecimal(s);
+  } else if (typeof v === 'number' && Number.isFinite(v)) x = v;
+  if (x === undefined) {
+    const shown = typeof v === 'string' ? `'${v.slice(0, 30)}'` : v === undefined ? 'missing' : Array.isArray(v) ? 'an array' : v !== null && typeof v === 'object' ? 'an object' : String(v).slice(0, 30);
+    throw inputError(field, `${where}: ${shown} is not a ${allowInf ? 'number (or empty/inf for no spike)' : 'finite number'}`);
   }
-  if (typeof v !== 'number' || Number.isNaN(v) || (!allowInf && !Number.isFinite(v))) {
-    throw inputError(field, `${where}: '${String(v).slice(0, 30)}' is not a ${allowInf ? 'number (or empty/inf for no spike)' : 'finite number'}`);
-  }
-  return v;
+  return x;
 }
 
 /** Validate an F_MAC array: a+1 (2..4097) finite non-negative counts, not all zero. */
@@ -53,6 +59,8 @@ export function validateFmac(field: string, arr: unknown): number[] {
   if (!Array.isArray(arr)) throw inputError(field, 'F_MAC must be an array of counts, one per level 0..a');
   if (arr.length < 2 || arr.length > 4097) throw inputError(field, `F_MAC has ${arr.length} bins; expected a+1 in 2..4097 (33 for a = 32)`);
   const out = arr.map((v, m) => {
+    // counts are JSON numbers (CSV cells are converted before they get here): "5" in a JSON array is refused
+    if (typeof v === 'string') throw inputError(field, `level ${m}: '${v.slice(0, 30)}' is not a finite number (counts are JSON numbers, not strings)`);
     const x = num(field, v, `level ${m}`);
     if (x < 0) throw inputError(field, `level ${m}: count ${x} is negative; counts must be ≥ 0`);
     return x;
@@ -101,71 +109,16 @@ export interface PmapFile {
   matrix: number[][];
 }
 
-function validateMatrix(field: string, m: unknown): number[][] {
-  if (!Array.isArray(m) || m.length === 0) throw inputError(field, 'P_map must be a non-empty square matrix');
-  const n = m.length;
-  return m.map((row, i) => {
-    if (!Array.isArray(row) || row.length !== n) throw inputError(field, `P_map row ${i} has ${Array.isArray(row) ? row.length : 0} entries; expected ${n} (square)`);
-    const r = row.map((v, j) => {
-      const x = num(field, v, `P_map[${i}][${j}]`);
-      if (x < 0 || x > 1 + 1e-9) throw inputError(field, `P_map[${i}][${j}] = ${x}; probabilities must lie in 0..1`);
-      return x;
-    });
-    const s = r.reduce((a, b) => a + b, 0);
-    if (Math.abs(s - 1) > 1e-6) throw inputError(field, `P_map row ${i} sums to ${s.toPrecision(6)}; rows must sum to 1`);
-    return r;
-  });
-}
-
-function validateLevels(field: string, levels: unknown, n: number): number[] {
-  if (!Array.isArray(levels) || levels.length !== n) throw inputError(field, `levels must list ${n} levels, one per P_map row`);
-  const out = levels.map((v, i) => {
-    const x = num(field, v, `levels[${i}]`);
-    if (!Number.isInteger(x) || x < 0 || x > 4096) throw inputError(field, `levels[${i}] = ${x}; must be an integer level 0..4096`);
-    return x;
-  });
-  if (new Set(out).size !== n) throw inputError(field, 'levels must be distinct');
-  return out;
-}
-
 /**
- * Read a P_map: JSON (`{ levels?, matrix | pMap | pmap }` or a bare square array) or capmin's CSV (a header row of
- * column levels, optionally a first column `level` naming each row). Without explicit levels, rows are levels 0..n−1.
+ * Read a P_map (the shared formats of src/errormodel/pmapfile.ts): JSON `{ levels?, matrix | pMap | pmap }` or a bare
+ * (a+1)×(a+1) array, capmin's CSV (a header row of column levels, optionally a first column `level` naming each
+ * row), a headerless (a+1)×(a+1) numeric table, or SPICE-Torch's popcount-indexed `.npy`. A matrix without a list
+ * of its levels covers levels 0..a (`a` defaults to 32).
  */
-export function readPmapFile(path: string, field = '--pmap'): PmapFile {
-  const text = readText(field, path);
-  if (isJson(path, text)) {
-    const j = parseJson(field, path, text);
-    let matrix: unknown = j;
-    let levels: unknown;
-    if (j && typeof j === 'object' && !Array.isArray(j)) {
-      const o = j as Record<string, unknown>;
-      matrix = o.matrix ?? o.pMap ?? o.pmap ?? o.P;
-      levels = o.levels;
-    }
-    const mat = validateMatrix(field, matrix);
-    return { matrix: mat, levels: levels === undefined ? mat.map((_, i) => i) : validateLevels(field, levels, mat.length) };
-  }
-  let rows: string[][];
-  try {
-    rows = parseCsv(text, { skip_empty_lines: true, trim: true, comment: '#' }) as string[][];
-  } catch (e) {
-    throw inputError(field, `'${path.slice(0, 200)}' is not valid CSV (${(e as Error).message.slice(0, 80)})`);
-  }
-  if (rows.length < 2) throw inputError(field, `'${path.slice(0, 200)}' needs a header row and at least one data row`);
-  const header = rows[0]!;
-  const body = rows.slice(1);
-  const hasRowLabel = header.length === body[0]!.length && header.length === body.length + 1;
-  const colHeader = hasRowLabel ? header.slice(1) : header;
-  const parseLabel = (s: string) => Number(String(s).replace(/^[a-zA-Z_]*/, ''));
-  const matrix = validateMatrix(field, body.map((r) => (hasRowLabel ? r.slice(1) : r)));
-  const colLevels = colHeader.map(parseLabel);
-  const levels = colLevels.every((x) => Number.isInteger(x) && x >= 0) ? colLevels : matrix.map((_, i) => i);
-  if (hasRowLabel) {
-    const rowLevels = body.map((r) => parseLabel(r[0]!));
-    if (rowLevels.some((x, i) => x !== levels[i])) throw inputError(field, 'P_map CSV row levels must match the column levels in the same order');
-  }
-  return { matrix, levels: validateLevels(field, levels, matrix.length) };
+export function readPmapFile(path: string, field = '--pmap', a?: number): PmapFile {
+  const buf = readUserFile(path, { field, kind: 'table' });
+  const p = parsePmapBytes(buf, { label: `${field}: ${path.slice(0, 200)}`, path, a });
+  return { levels: p.levels, matrix: p.matrix };
 }
 
 /** Restrict a P_map to a subset of its levels (rows and columns), renormalising each row. */

@@ -9,22 +9,31 @@
  *  - j = argmin of the diagonal p_{j,j}. Ties (equal within TIE_EPS): the shortest spike time (the paper's argmin returns the first index,
  *    and shorter spike times are the less reliable ones by the paper's own hypothesis).
  *  - Boundaries merge inward (the first spike time into the second, the last into the one before).
- *  - Interior: Alg. 1 line 6 merges into the left neighbour when p_{j−1,j−1} < p_{j+1,j+1}, else into the right one,
- *    i.e. into the neighbour with the *lower* diagonal, while capmin's specification (and Alg. 1's prose intent of
- *    creating a reliable merged spike time) says "the neighbour with the higher diagonal entry". Both are offered:
- *    `toward: 'higher'` (the default, as specified) and `toward: 'lower'` (Alg. 1's pseudo-code as printed). Ties between the neighbours go to the right (Alg. 1's `else` branch), i.e. to
- *    the longer, more reliable spike time.
+ *  - Interior: Alg. 1 lines 6–11 and the paper's prose ("If p_{i−1,i−1} … is smaller than p_{i+1,i+1} …, a left
+ *    merge will be performed. Otherwise, a right merge") merge into the neighbour with the *lower* diagonal entry:
+ *    `mergeToward: 'lower'`, the default. `mergeToward: 'higher'` merges into the neighbour with the higher diagonal
+ *    entry instead (a departure from the paper, kept for comparison). Ties between the neighbours go to the right
+ *    (Alg. 1's `else` branch), i.e. to the longer, more reliable spike time, in both directions.
  *  - Column j is added into the target's column, then row and column j are removed.
  *
  * Padding (Alg. 1 line 15). Every removed level maps to the surviving spike time it was (transitively) merged into,
  * so the level → read-level map covers the whole clipped range; its P_map row is the survivor's merged row (the level
- * is read out as that spike time, with that spike time's error distribution). Levels outside the clipped range are
- * clipped first (Eq. 4), as in the BNN engine, so their rows are the rows of the nearest bound.
+ * is read out as that spike time, with that spike time's error distribution). Levels outside the clipped range
+ * (Eq. 4): `pad: 'paper'` (default) makes their rows one-hot on the bound, as line 15 prints it ("pads P_map with
+ * zeros … and adds 1s to realize the clipping"); `pad: 'bound'` gives them the bound's error row (clip first, then
+ * read through the bound's spike time). docs/capmin.md says why the pipeline uses `paper`.
  */
 
-import { bucketOf, makeBuckets } from '../errormodel/pmap.js';
+import { accumulateRow, makeBuckets } from '../errormodel/pmap.js';
 
+/** Interior merge target of Alg. 1: the neighbour with the lower diagonal entry (lines 6–11) or the higher one. */
 export type MergeToward = 'lower' | 'higher';
+/** Rows of clipped levels after padding: one-hot on the bound (Alg. 1 line 15) or the bound's error row. */
+export type PadMode = 'paper' | 'bound';
+/** Alg. 1 lines 6–11 as printed. */
+export const DEFAULT_MERGE_TOWARD: MergeToward = 'lower';
+/** Alg. 1 line 15 as printed (docs/capmin.md: why the pipeline uses it). */
+export const DEFAULT_PAD: PadMode = 'paper';
 
 /**
  * Probabilities within this distance count as equal (ties), so that column sums such as 0.7 + 0.2 vs 0.9 do not
@@ -49,7 +58,7 @@ export interface MergeStep {
 
 export interface CapminVResult {
   phi: number;
-  toward: MergeToward;
+  mergeToward: MergeToward;
   /** the k kept levels in spike-time order (shortest first) */
   order: number[];
   /** surviving levels (k − φ), in spike-time order */
@@ -81,15 +90,17 @@ function checkSquare(p: readonly (readonly number[])[], k: number, what: string)
  * @param spikeTimes nominal spike time of each level in `levels` order [s] (Infinity = no spike); fixes the order
  * @param pMap P_map over `levels` (rows = true level, columns = read level, both in `levels` order)
  * @param phi number of merges, 0 ≤ φ ≤ k − 1
+ * @param opts.mergeToward interior merge target (default 'lower', Alg. 1 lines 6–11)
  */
 export function capminV(
   levels: readonly number[],
   spikeTimes: readonly number[],
   pMap: readonly (readonly number[])[],
   phi: number,
-  opts: { toward?: MergeToward } = {},
+  opts: { mergeToward?: MergeToward } = {},
 ): CapminVResult {
-  const toward = opts.toward ?? 'higher';
+  const toward = opts.mergeToward ?? DEFAULT_MERGE_TOWARD;
+  if (toward !== 'lower' && toward !== 'higher') throw new Error(`mergeToward = ${String(toward)}; allowed: lower, higher`);
   const k = levels.length;
   if (k < 1) throw new Error('capminV: no levels');
   if (new Set(levels).size !== k) throw new Error('capminV: levels must be distinct');
@@ -149,7 +160,7 @@ export function capminV(
   }
   return {
     phi,
-    toward,
+    mergeToward: toward,
     order,
     survivors: cur,
     survivorTimes: times,
@@ -160,12 +171,34 @@ export function capminV(
   };
 }
 
+function checkPad(pad: PadMode): void {
+  if (pad !== 'paper' && pad !== 'bound') throw new Error(`pad = ${String(pad)}; allowed: paper, bound`);
+}
+
+/**
+ * Alg. 1 line 15, padding: rows 0..a of a full level-indexed P_map from the rows of the clipped range [lo, hi].
+ * `rowOf(m)` is the row of a level inside the range; `readOf(m)` the level it reads as without variation. A level
+ * outside the range is clipped to its bound b (Eq. 4): `paper` → one-hot on readOf(b) (the "1s" of line 15; readOf(b)
+ * = b unless b itself was merged away), `bound` → rowOf(b).
+ */
+export function padRows(a: number, lo: number, hi: number, rowOf: (m: number) => number[], readOf: (m: number) => number, pad: PadMode = DEFAULT_PAD): number[][] {
+  checkPad(pad);
+  return Array.from({ length: a + 1 }, (_, m) => {
+    if (m >= lo && m <= hi) return rowOf(m);
+    const b = m < lo ? lo : hi;
+    if (pad === 'bound') return rowOf(b);
+    const row = new Array<number>(a + 1).fill(0);
+    row[readOf(b)] = 1;
+    return row;
+  });
+}
+
 /**
  * Alg. 1 line 15, padding: the full (a+1)×(a+1) level-indexed P_map of a CapMin-V result over the clipped range
  * [lo, hi] = [min(levels), max(levels)]. Row m (lo ≤ m ≤ hi) = merged row of readLevel[m]; rows outside the range
- * are the rows of the nearest bound (Eq. 4 clipping, then the bound's error model). Columns of removed levels are 0.
+ * follow `pad` (see padRows; default 'paper'). Columns of removed levels are 0.
  */
-export function padCapminV(r: CapminVResult, a: number): number[][] {
+export function padCapminV(r: CapminVResult, a: number, opts: { pad?: PadMode } = {}): number[][] {
   const pos = new Map(r.survivors.map((m, i) => [m, i]));
   const lo = Math.min(...r.order);
   const hi = Math.max(...r.order);
@@ -178,7 +211,7 @@ export function padCapminV(r: CapminVResult, a: number): number[][] {
     r.survivors.forEach((n, j) => (row[n] = src[j]!));
     return row;
   };
-  return Array.from({ length: a + 1 }, (_, m) => rowOf(m < lo ? lo : m > hi ? hi : m));
+  return padRows(a, lo, hi, rowOf, (m) => r.readLevel[m]!, opts.pad ?? DEFAULT_PAD);
 }
 
 /** The level → read-level map of a CapMin-V result over 0..a (clip to [lo, hi], then readLevel). */
@@ -200,6 +233,8 @@ export interface RebucketResult {
   boundaries: number[];
   /** samples per row */
   samples: number[];
+  /** the survivor each kept level reads as without variation (rows order) */
+  readLevel: number[];
   /** P(read == readLevel[level]) per kept level (the "correct" read after merging) */
   pCorrect: number[];
 }
@@ -208,30 +243,29 @@ export interface RebucketResult {
  * Re-bucketing variant of CapMin-V: with the survivors' nominal spike times as the only spike times the read-out
  * knows, decision boundaries lie midway between neighbouring survivors (first/last buckets open; a sample exactly on
  * a boundary is split half/half, as in errormodel's P_map); every raw Monte-Carlo sample of every kept level
- * (removed ones included — their currents still exist) is sorted into those buckets.
+ * (removed ones included — their currents still exist) is sorted into those buckets by errormodel's `bucketOf`,
+ * the same membership rule as the P_map itself.
  * @param samplesByLevel sample spike times per level (indexed by level)
+ * @param opts.fClk registered spike times: decide membership in integer clock cycles (a removed level whose
+ *   neighbours are one cycle away on each side sits exactly on the new boundary and is split half/half)
  */
 export function rebucket(
   r: Pick<CapminVResult, 'order' | 'survivors' | 'survivorTimes' | 'readLevel'>,
   samplesByLevel: ReadonlyArray<ArrayLike<number> | undefined> | ReadonlyMap<number, ArrayLike<number>>,
+  opts: { fClk?: number } = {},
 ): RebucketResult {
   const get = (m: number): ArrayLike<number> =>
     samplesByLevel instanceof Map ? ((samplesByLevel as ReadonlyMap<number, ArrayLike<number>>).get(m) ?? []) : ((samplesByLevel as ReadonlyArray<ArrayLike<number> | undefined>)[m] ?? []);
   const levels = [...r.order].sort((x, y) => x - y);
   const survivors = [...r.survivors].sort((x, y) => x - y);
   const tOf = new Map(r.survivors.map((m, i) => [m, r.survivorTimes[i]!]));
-  const b = makeBuckets(survivors.map((m) => tOf.get(m)!));
+  const b = makeBuckets(survivors.map((m) => tOf.get(m)!), opts);
   const col = new Map(survivors.map((m, j) => [m, j]));
   const samples: number[] = [];
   const matrix = levels.map((m) => {
     const ts = get(m);
     const row = new Array<number>(survivors.length).fill(0);
-    for (let s = 0; s < ts.length; s++) {
-      for (const [g, w] of bucketOf(b, ts[s]!)) {
-        const grp = b.groups[g]!;
-        for (const j of grp) row[j]! += w / grp.length;
-      }
-    }
+    accumulateRow(b, ts, row);
     samples.push(ts.length);
     if (ts.length === 0) {
       // No samples: the nominal read (its survivor) with certainty.
@@ -240,23 +274,32 @@ export function rebucket(
     }
     return row.map((c) => c / ts.length);
   });
-  const pCorrect = levels.map((m, i) => matrix[i]![col.get(r.readLevel[m]!)!]!);
-  return { levels, survivors, matrix, boundaries: b.boundaries, samples, pCorrect };
+  const readLevel = levels.map((m) => r.readLevel[m]!);
+  const pCorrect = readLevel.map((s, i) => matrix[i]![col.get(s)!]!);
+  return { levels, survivors, matrix, boundaries: b.boundaries, samples, readLevel, pCorrect };
 }
 
-/** Full (a+1)×(a+1) level-indexed P_map of a re-bucketed result (rows outside the kept range: nearest bound). */
-export function padRebucket(rb: RebucketResult, a: number): number[][] {
+/**
+ * Full (a+1)×(a+1) level-indexed P_map of a re-bucketed result (Alg. 1 line 15; rows outside the kept range follow
+ * `pad`, see padRows; default 'paper').
+ */
+export function padRebucket(rb: RebucketResult, a: number, opts: { pad?: PadMode } = {}): number[][] {
   const lo = rb.levels[0]!;
   const hi = rb.levels[rb.levels.length - 1]!;
   const rowPos = new Map(rb.levels.map((m, i) => [m, i]));
-  return Array.from({ length: a + 1 }, (_, m) => {
-    const c = m < lo ? lo : m > hi ? hi : m;
+  const at = (c: number): number => {
     const i = rowPos.get(c);
     if (i === undefined) throw new Error(`padRebucket: level ${c} in ${lo}..${hi} is not a kept level`);
+    return i;
+  };
+  for (let m = lo; m <= hi; m++) at(m);
+  const rowOf = (c: number): number[] => {
+    const i = at(c);
     const row = new Array<number>(a + 1).fill(0);
     rb.survivors.forEach((n, j) => (row[n] = rb.matrix[i]![j]!));
     return row;
-  });
+  };
+  return padRows(a, lo, hi, rowOf, (c) => rb.readLevel[at(c)]!, opts.pad ?? DEFAULT_PAD);
 }
 
 /** Per-level comparison of Alg. 1's padded P_map against re-bucketing the same samples. */

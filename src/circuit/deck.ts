@@ -16,7 +16,8 @@
  */
 import { inputError } from '../util/errors.js';
 import { spiceNumber } from '../util/units.js';
-import type { CircuitParams } from './params.js';
+import { checkModelCard, type CircuitParams } from './params.js';
+import { assertDeckPath } from './safety.js';
 import { isNominal, type ArrayVariation, type DeviceVariation, TRANSISTORS_PER_CELL } from './variation.js';
 
 /** Options of `buildDeck`. Give either `level` (the first `level` cells conduct) or explicit `bits`. */
@@ -69,13 +70,35 @@ export function assertSafeForDeck(field: string, text: string): string {
   return text;
 }
 
-/** `.include` line for the model card (path checked by validateCircuit / checkModelCard). */
+/**
+ * A raw-file name written into a deck's `.control` block (`write NAME …`): checked like any deck text, and only
+ * letters, digits, `_ . / -` so it is one word of ngspice's command language.
+ */
+export function checkRawPath(path: string, field = 'rawPath'): string {
+  assertSafeForDeck(field, path);
+  if (!/^[A-Za-z0-9_./-]+$/.test(path)) throw inputError(field, 'only letters, digits, _ . / - are allowed');
+  return path;
+}
+
+/**
+ * `.include` line for the model card. The card and every file it reaches are checked with the deck-safety rule here
+ * (cached per file version, so a card edited after validateCircuit is checked again before it reaches a deck), and
+ * the path is one ngspice reads verbatim: absolute, no quote, `$`, `~`, backslash, `;` or control character.
+ */
 export function modelInclude(p: CircuitParams): string {
-  // same rule as checkModelCard (params.ts), repeated here for CircuitParams built without validateCircuit
-  if (/[\u0000-\u001f\u007f"'`$\\;]/.test(p.modelCard) || p.modelCard.length > 1024 || p.modelCard.length === 0) {
-    throw inputError('modelCard', 'path must not contain newlines, quotes, control characters, $, `, \\ or ;');
-  }
+  assertDeckPath('modelCard', p.modelCard);
+  checkModelCard(p.modelCard);
   return `.include "${p.modelCard}"`;
+}
+
+/**
+ * A comment line naming the content of the files the model card reaches (none when it reaches no other file), so
+ * deck-content cache keys change when an included file does.
+ */
+export function modelChainComment(p: CircuitParams): string[] {
+  const files = checkModelCard(p.modelCard);
+  if (files.length <= 1) return [];
+  return [`* model files: ${files.slice(1).map((f) => f.sha256.slice(0, 16)).join(' ')}`];
 }
 
 /** Instance name of transistor `t` (0..3) of cell `cell`. */
@@ -154,10 +177,15 @@ export function cellNetlist(
 
 /** Header lines shared by all decks: threads, model, temperature, supplies. */
 export function deckPreamble(p: CircuitParams, title: string): string[] {
+  // the first line is the title; ngspice (XSPICE) reads it in 5000-byte pieces, so keep it one short line
+  if (typeof title !== 'string' || /[\u0000-\u001f\u007f\u2028\u2029]/.test(title) || title.length > 1000) {
+    throw inputError('title', 'must be one line of at most 1000 printable characters');
+  }
   return [
     title,
     '.options num_threads=1',
     modelInclude(p),
+    ...modelChainComment(p),
     `.temp ${spiceNumber(p.tempC)}`,
     `vsup v0 0 dc ${spiceNumber(p.v0)}`,
     `vhi hi 0 dc ${spiceNumber(p.vdd)}`,
@@ -190,8 +218,7 @@ export function clockedChain(p: CircuitParams): string[] {
  * `.control` block (generated here, never from user text) that runs the analysis and writes `rawPath`.
  */
 export function buildDeck(p: CircuitParams, opts: DeckOptions): string {
-  const rawPath = assertSafeForDeck('rawPath', opts.rawPath ?? 'out.raw');
-  if (!/^[A-Za-z0-9_./-]+$/.test(rawPath)) throw inputError('rawPath', 'only letters, digits, _ . / - are allowed');
+  const rawPath = checkRawPath(opts.rawPath ?? 'out.raw');
   const title = assertSafeForDeck('title', opts.title ?? `capmin ${opts.analysis}${opts.clocked ? ' clocked' : ''}`);
   if (opts.level !== undefined && opts.bits !== undefined) throw inputError('level', 'give either level or bits, not both');
   const bits = opts.bits ?? levelBits(p.a, opts.level ?? p.a);

@@ -2,11 +2,13 @@
  * Circuit parameters of the paper's Fig. 2 neuron (Sec. II-B): an `a`-cell XNOR match-line array charging C_mem,
  * a comparator at V_th and a flip-flop clocked at f_clk. All values in SI base units.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { inputError } from '../util/errors.js';
+import { packageRoot, shippedFile } from '../util/paths.js';
 import { parseSpiceValue, type Unit } from '../util/units.js';
+import { checkSpiceChain, type ReachedFile } from './safety.js';
 
 export interface CircuitParams {
   /** number of XNOR cells in the array (paper: a = 32) */
@@ -35,19 +37,12 @@ export interface CircuitParams {
   lN: number;
 }
 
-/** Project root (this file lives in src/circuit or dist/src/circuit). */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'models'))) return dir;
-    dir = dirname(dir);
-  }
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-}
+/** The capmin package directory (alias of `packageRoot` in src/util/paths.ts, kept for existing callers). */
+export const projectRoot = packageRoot;
 
 /** The shipped 16nm PTM HP NMOS card. */
 export function defaultModelCard(): string {
-  return join(projectRoot(), 'models', 'ptm16hp-nmos.pm');
+  return shippedFile('models', 'ptm16hp-nmos.pm');
 }
 
 /** Defaults matching the measured circuit (notes/ngspice-39.md): 32 cells, 10 pF, V0 = VDD = 0.8 V, V_th = 0.225 V, 2 GHz. */
@@ -119,46 +114,57 @@ export function validateCircuit(p: Partial<Record<keyof CircuitParams, string | 
 }
 
 const CONTROL_CHARS = /[\u0000-\u001f\u007f"'`$\\;]/;
-const modelCache = new Map<string, string>();
+/** Total bytes a model card and the files it reaches may have. */
+const MODEL_CHAIN_BYTES = 16 * 1024 * 1024;
+const modelCache = new Map<string, { sig: string; files: ReachedFile[] }>();
+
+/** Identity of the reached files' current versions (cheap: one stat each), so an edited file is checked again. */
+function chainSignature(paths: readonly string[]): string | null {
+  try {
+    return paths.map((p) => {
+      const st = statSync(p);
+      return `${p}:${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    }).join('|');
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Check a BSIM4 model card path before it reaches a deck: the path has no newline, quote or control characters; it
- * exists and is a regular file (< 1 MB); the content contains only comments, `.model` cards and continuation lines
- * (no `.control`, `shell`, `.include`/`.lib`, `.param` expressions or instances), and defines `.model nfet nmos`.
+ * is a regular file (< 1 MB); its content and every file it reaches through `.include` / `.lib FILE SECTION` pass the
+ * deck-safety rule (src/circuit/safety.ts: no `.control`, `*#`, commands, unprovable `{…}`) with the `models`
+ * profile (only `.model` cards, their `+` lines and includes); the chain defines `.model nfet nmos` (or binned
+ * `nfet.N`). Returns the reached files with their SHA-256. Cached per file version.
  */
-export function checkModelCard(path: string): void {
+export function checkModelCard(path: string): ReachedFile[] {
   const field = 'modelCard';
   if (typeof path !== 'string' || path.length === 0) throw inputError(field, 'must be a file path to a BSIM4 model card');
   if (CONTROL_CHARS.test(path)) throw inputError(field, 'path must not contain newlines, quotes, control characters, $, `, \\ or ;');
   if (path.length > 1024) throw inputError(field, 'path longer than 1024 characters');
   const abs = resolve(path);
+  const hit = modelCache.get(abs);
+  if (hit && chainSignature(hit.files.map((f) => f.path)) === hit.sig) return hit.files;
   if (!existsSync(abs)) throw inputError(field, `'${path.slice(0, 80)}' does not exist; give a BSIM4 model card file`);
   const st = statSync(abs);
   if (!st.isFile()) throw inputError(field, `'${path.slice(0, 80)}' is not a regular file`);
   if (st.size > 1_000_000) throw inputError(field, `'${path.slice(0, 80)}' is larger than 1 MB; expected a model card`);
-  const key = `${abs}:${st.mtimeMs}:${st.size}`;
-  if (modelCache.has(key)) return;
-  const text = readFileSync(abs, 'latin1');
-  let inModel = false;
-  let hasNfet = false;
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '' || line.startsWith('*')) continue;
-    const where = `line ${i + 1} of the model card`;
-    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f`$]/.test(line)) throw inputError(field, `${where} contains control characters, $ or backquote`);
-    if (/^\.model\s/i.test(line)) {
-      inModel = true;
-      if (/^\.model\s+nfet\s+nmos\b/i.test(line)) hasNfet = true;
-      continue;
-    }
-    if (line.startsWith('+') && inModel) {
-      if (/[{}"';]/.test(line)) throw inputError(field, `${where} contains an expression or quote; only numeric model parameters are allowed`);
-      continue;
-    }
-    if (/^\.end(s)?\b/i.test(line)) continue;
-    throw inputError(field, `${where} is not a .model card or continuation; only .model cards are allowed (no .control, shell, .include, .lib, instances)`);
+  const chain = checkSpiceChain(abs, { field, profile: 'models', maxBytes: MODEL_CHAIN_BYTES });
+  if (!chain.models.some((m) => m.type === 'nmos' && /^nfet(\.\d+)?$/.test(m.name))) {
+    throw inputError(field, `'${path.slice(0, 80)}' does not define '.model nfet nmos'`);
   }
-  if (!hasNfet) throw inputError(field, `'${path.slice(0, 80)}' does not define '.model nfet nmos'`);
-  modelCache.set(key, text);
+  const sig = chainSignature(chain.files.map((f) => f.path));
+  if (sig !== null) modelCache.set(abs, { sig, files: chain.files });
+  return chain.files;
+}
+
+/**
+ * Content hash of a model card for cache keys and manifests: the card's own SHA-256 when it reaches no other file
+ * (the same value as hashing the file), else the SHA-256 of the reached files' `path sha256` lines, so editing an
+ * included file changes it. Checks the card (see `checkModelCard`).
+ */
+export function modelCardSha256(path: string): string {
+  const files = checkModelCard(path);
+  if (files.length === 1) return files[0]!.sha256;
+  return createHash('sha256').update(files.map((f) => `${f.path} ${f.sha256}\n`).join('')).digest('hex');
 }

@@ -5,33 +5,25 @@
  * Re-running with identical inputs (model bytes, dataset, split, a, limit) reuses the stored result.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { barPlot, linePlot } from '../report/svg.js';
-import { parseCommandArgs } from '../util/args.js';
+import { basename, join, resolve } from 'node:path';
+import { barPlot, linePlot } from '../plot/svg.js';
+import { parseCommand } from '../cli/options.js';
+import { defaultOutDir, printJson } from '../cli/output.js';
+import { bnnValues } from './bnn-values.js';
+import { EXIT } from '../util/exit.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { sha256, stableStringify } from '../util/hash.js';
 import { computeFmac, type FmacResult } from '../bnn/run.js';
-import { loadModelAndData, MODEL_HELP, MODEL_OPTIONS, noPositionals } from '../bnn/options.js';
+import { loadModelAndData } from '../bnn/options.js';
 import { ENGINE_VERSION } from '../bnn/version.js';
 
-const HELP = `usage: capmin fmac --model FILE [--dataset fashion] [--split train] [--out DIR] [--json]
-
-F_MAC (paper Fig. 1): how often each sub-MAC level m = # conducting cells (0..a) occurs in error-free forward
-passes, per analog-array layer and summed over layers. MAC value of a full chunk = a − 2m.
-
-${MODEL_HELP}
-  --split S           train (default) | test
-  --out DIR           output folder (default runs/fmac/<model>-<dataset>-<split>)
-  --force             recompute even if DIR holds a result for the same inputs`;
-
+/** `capmin fmac`: options from src/cli/options.ts, then computeFmac (cached by input hash in the output folder). */
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals, help } = parseCommandArgs(argv, { ...MODEL_OPTIONS, out: { type: 'string' }, force: { type: 'boolean' } }, HELP);
-  if (help) return 0;
-  noPositionals(positionals);
+  const { values, help } = parseCommand('fmac', argv);
+  if (help) return EXIT.OK;
   const t0 = Date.now();
-  const md = loadModelAndData(values, 'train');
-  const out =
-    typeof values.out === 'string' ? values.out : join('runs', 'fmac', `${basename(md.modelPath).replace(/\.safetensors$/, '')}-${md.datasetName}-${md.split}`);
+  const md = loadModelAndData(bnnValues(values), 'train');
+  const out = values.out !== undefined ? resolve(values.out) : defaultOutDir('fmac', `${basename(md.modelPath).replace(/\.safetensors$/, '')}-${md.datasetName}-${md.split}`);
   const modelSha = sha256(readFileSync(md.modelPath));
   const inputs = { model: md.modelPath, modelSha256: modelSha, arch: md.model.arch, dataset: md.datasetName, split: md.split, images: md.dataset.n, a: md.a, engine: ENGINE_VERSION };
   const key = sha256(stableStringify({ ...inputs, model: undefined }));
@@ -62,8 +54,8 @@ export async function main(argv: string[]): Promise<number> {
     });
   }
   if (values.json) {
-    process.stdout.write(JSON.stringify({ ...result, out, cached }, null, 2) + '\n');
-    return 0;
+    printJson('fmac', { ...result, out, cached });
+    return EXIT.OK;
   }
   const a = result.a;
   const lines = [
@@ -74,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     `written: ${out}/fmac.csv fmac.json fmac.svg fmac-layers.svg`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
-  return 0;
+  return EXIT.OK;
 }
 
 function writeOutputs(out: string, r: FmacResult & { key: string }, inputs: Record<string, unknown>, dataset: string, split: string): void {

@@ -5,25 +5,20 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildDeck } from '../circuit/deck.js';
-import { CIRCUIT_HELP, CIRCUIT_OPTIONS, circuitFromArgs } from '../circuit/cli-options.js';
-import { projectRoot } from '../circuit/params.js';
+import { circuitFromArgs } from '../circuit/cli-options.js';
+import { spiceQueueFromArgs } from '../cli/executor.js';
+import { parseCommand } from '../cli/options.js';
+import { printJson } from '../cli/output.js';
+import { parseWorkers } from '../montecarlo/cliopts.js';
+import { EXIT } from '../util/exit.js';
+import { packageVersion } from '../util/paths.js';
 import { validateLevels, type ValidateResult, type ValidateRow } from '../analytic/validate.js';
 import { checkNgspice, SpiceQueue } from '../spice/runner.js';
 import { allLevels } from '../spikes/spikes.js';
 import { defaultFig3Levels, fig3Svg, fig3Waveforms } from '../spikes/fig3.js';
-import { parseCommandArgs } from '../util/args.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { sha256 } from '../util/hash.js';
-import { formatSi, parseLevelRange, parseSpiceValue } from '../util/units.js';
-
-const HELP = `usage: capmin validate [--cap 10p] [--levels 0..32] [--fig-levels 8,12,16,24,32] [--jobs N] [--json] [--out DIR]
-                       [circuit options]
-
-Per level m: t_SPICE (transient crossing of V_th), t_Eq5 = -(C V0 / I_init) ln(1 - V_th/V0) with I_init from an
-ngspice op (relErr = (t_Eq5 - t_SPICE)/t_SPICE), the quasi-static t = C * integral dV/I(V) from a DC sweep of ML (and
-with the fitted ML parasitic C_par), the V_eff / R_eq = V_eff/I_init that make Eq. 5 exact, and a least-squares fit
-of Eq. 2 to V(t). Writes DIR/validate.csv, validate.json, fig3.svg, manifest.json (default DIR: runs/validate).
-${CIRCUIT_HELP}`;
+import { formatSi, parseLevelRange } from '../util/units.js';
 
 const CSV_COLS: (keyof ValidateRow)[] = [
   'level', 'iInit', 'iSweep0', 'tSpice', 'tMeas', 'tSpike', 'clockCycle', 'tEq5', 'relErr', 'tQs', 'qsRelErr', 'tQsPar', 'qsParRelErr',
@@ -70,22 +65,20 @@ export function validateTable(res: ValidateResult): string {
   ].join('\n') + '\n';
 }
 
+/** `capmin validate`: options from src/cli/options.ts, then validateLevels and the Fig. 3 waveforms. */
 export async function main(argv: string[]): Promise<number | void> {
-  const { values, help } = parseCommandArgs(
-    argv,
-    { ...CIRCUIT_OPTIONS, levels: { type: 'string' }, 'fig-levels': { type: 'string' }, jobs: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } },
-    HELP,
-  );
-  if (help) return 0;
+  const { values, help } = parseCommand('validate', argv);
+  if (help) return EXIT.OK;
   const p = circuitFromArgs(values);
-  const levels = values.levels ? parseLevelRange('levels', values.levels as string, 0, p.a) : allLevels(p.a);
-  const figLevels = values['fig-levels'] ? parseLevelRange('fig-levels', values['fig-levels'] as string, 1, p.a) : defaultFig3Levels(p.a);
-  const jobs = values.jobs ? parseSpiceValue('jobs', values.jobs as string, { min: 1, max: 256, integer: true }) : undefined;
-  const outDir = resolve((values.out as string | undefined) ?? join('runs', 'validate'));
+  const levels = values.levels !== undefined ? parseLevelRange('--levels', values.levels, 0, p.a) : allLevels(p.a);
+  const figLevels = values['fig-levels'] !== undefined ? parseLevelRange('--fig-levels', values['fig-levels'], 1, p.a) : defaultFig3Levels(p.a);
+  const jobs = values.workers !== undefined ? parseWorkers(values.workers) : undefined;
+  const outDir = resolve(values.out);
   const started = new Date();
   const t0 = performance.now();
-  const { version } = await checkNgspice();
-  const queue = new SpiceQueue(jobs);
+  // with --executor slurm ngspice runs on the nodes (the probe task checks its version there)
+  const version = (values.executor ?? 'local') === 'local' ? (await checkNgspice()).version : null;
+  const queue = spiceQueueFromArgs(values, { workers: jobs, workRoot: outDir, requiredFiles: [p.modelCard] });
   const res = await validateLevels(p, levels, queue);
   const crossings = new Map(res.rows.map((r) => [r.level, r.tSpice]));
   // crossings of figure levels not in --levels come from the figure run itself
@@ -95,7 +88,7 @@ export async function main(argv: string[]): Promise<number | void> {
   writeFileAtomic(join(outDir, 'validate.csv'), validateCsv(res.rows));
   writeJsonAtomic(join(outDir, 'validate.json'), res);
   writeFileAtomic(join(outDir, 'fig3.svg'), svg);
-  const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string };
+  const pkg = { version: packageVersion() };
   writeJsonAtomic(join(outDir, 'manifest.json'), {
     command: 'capmin validate',
     argv,
@@ -109,11 +102,11 @@ export async function main(argv: string[]): Promise<number | void> {
     simulations: levels.length * 3 + figLevels.length,
     outputs: ['validate.csv', 'validate.json', 'fig3.svg'],
   });
-  if (values.json) process.stdout.write(JSON.stringify({ ...res, outDir }, null, 1) + '\n');
+  if (values.json) printJson('validate', { ...res, outDir });
   else {
     process.stdout.write(`# C_mem = ${formatSi(p.cMem, 'F')}, V0 = ${p.v0} V, V_th = ${p.vth} V, f_clk = ${formatSi(p.fClk, 'Hz')}; ${elapsed.toFixed(1)} s\n`);
     process.stdout.write(validateTable(res));
     process.stdout.write(`wrote ${join(outDir, 'validate.csv')}, validate.json, fig3.svg, manifest.json\n`);
   }
-  return 0;
+  return EXIT.OK;
 }

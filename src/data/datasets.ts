@@ -7,9 +7,10 @@
  * - `npy`: `<split>_images.npy` + `<split>_labels.npy` (or `x_<split>.npy` + `y_<split>.npy`);
  *   images (N,H,W) or (N,C,H,W); uint8 images are divided by 255, float images are taken as they are.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CapminError, inputError } from '../util/errors.js';
+import { readUserFile } from '../util/readfile.js';
 import { readIdx } from './idx.js';
 import { readNpy } from './npy.js';
 
@@ -28,6 +29,8 @@ export interface Dataset {
   classes: number;
   /** Where it came from (for manifests). */
   source?: string;
+  /** The file holding the labels (for errors). */
+  labelSource?: string;
 }
 
 export interface LoadOptions {
@@ -103,8 +106,8 @@ function loadIdxSet(dir: string, split: Split): Dataset {
   const stem = split === 'train' ? 'train' : 't10k';
   const imgPath = findFile(dir, [`${stem}-images-idx3-ubyte.gz`, `${stem}-images-idx3-ubyte`, `${stem}-images.idx3-ubyte`], `${split} images`);
   const lblPath = findFile(dir, [`${stem}-labels-idx1-ubyte.gz`, `${stem}-labels-idx1-ubyte`, `${stem}-labels.idx1-ubyte`], `${split} labels`);
-  const img = readIdx(imgPath);
-  const lbl = readIdx(lblPath);
+  const img = readIdx(imgPath, `${split} images`);
+  const lbl = readIdx(lblPath, `${split} labels`);
   if (img.shape.length !== 3) throw new CapminError(`${imgPath}: expected an image IDX of rank 3 (N,H,W), got shape [${img.shape.join(',')}]`, 'EDATA');
   if (lbl.shape.length !== 1) throw new CapminError(`${lblPath}: expected a label IDX of rank 1, got shape [${lbl.shape.join(',')}]`, 'EDATA');
   const [n, h, w] = img.shape as [number, number, number];
@@ -114,7 +117,20 @@ function loadIdxSet(dir: string, split: Split): Dataset {
   const images = new Float32Array(n * h * w);
   const src = img.data;
   for (let i = 0; i < images.length; i++) images[i] = src[i]! / 255;
-  return { images, labels, n, c: 1, h, w, classes, source: imgPath };
+  return { images, labels, n, c: 1, h, w, classes, source: imgPath, labelSource: lblPath };
+}
+
+/**
+ * Check that every label of a dataset names one of a model's `classes` outputs (0..classes−1): a label outside them
+ * would silently widen the class count. Throws a one-line error naming the labels file, the label and the range.
+ */
+export function checkLabelsFitModel(ds: Dataset, classes: number, what = 'the model'): void {
+  for (let i = 0; i < ds.n; i++) {
+    const l = ds.labels[i]!;
+    if (l >= classes) {
+      throw new CapminError(`${ds.labelSource ?? ds.source ?? 'dataset'}: label ${l} at index ${i} is outside the classes of ${what}: allowed 0..${classes - 1}`, 'EDATA', 2);
+    }
+  }
 }
 
 function checkLabels(labels: ArrayLike<number>, path: string, atLeast: number): number {
@@ -131,7 +147,7 @@ function loadCifar10(dir: string, split: Split): Dataset {
   const bufs: Buffer[] = [];
   for (const f of files) {
     const p = findFile(dir, [f], `CIFAR-10 ${split} batch`);
-    const b = readFileSync(p);
+    const b = readUserFile(p, { field: `CIFAR-10 ${split} batch`, kind: 'dataset' });
     if (b.length === 0 || b.length % CIFAR_REC !== 0) {
       throw new CapminError(`${p}: ${b.length} bytes is not a whole number of ${CIFAR_REC}-byte CIFAR-10 records (corrupt or wrong file)`, 'EDATA');
     }
@@ -152,16 +168,19 @@ function loadCifar10(dir: string, split: Split): Dataset {
       for (let j = 0; j < per; j++) images[base + j] = (b[off + 1 + j]! / 255 - 0.5) / 0.5;
     }
   }
-  return { images, labels, n, c: 3, h: 32, w: 32, classes: 10, source: dir };
+  return { images, labels, n, c: 3, h: 32, w: 32, classes: 10, source: dir, labelSource: dir };
 }
 
 function loadNpySet(dir: string, split: Split): Dataset {
   const imgPath = findFile(dir, [`${split}_images.npy`, `x_${split}.npy`], `npy ${split} images`);
   const lblPath = findFile(dir, [`${split}_labels.npy`, `y_${split}.npy`], `npy ${split} labels`);
-  const img = readNpy(imgPath);
-  const lbl = readNpy(lblPath);
+  const img = readNpy(imgPath, { field: `npy ${split} images` });
+  const lbl = readNpy(lblPath, { field: `npy ${split} labels` });
   let n: number, c: number, h: number, w: number;
-  if (img.shape.length === 3) [n, h, w] = img.shape as [number, number, number], (c = 1);
+  if (img.shape.length === 3) {
+    [n, h, w] = img.shape as [number, number, number];
+    c = 1;
+  }
   else if (img.shape.length === 4) [n, c, h, w] = img.shape as [number, number, number, number];
   else throw new CapminError(`${imgPath}: images must have shape (N,H,W) or (N,C,H,W), got (${img.shape.join(',')})`, 'EDATA');
   if (lbl.shape.length !== 1 || lbl.shape[0] !== n) {
@@ -182,5 +201,5 @@ function loadNpySet(dir: string, split: Split): Dataset {
     if (!Number.isFinite(v)) throw new CapminError(`${imgPath}: non-finite pixel at index ${i}`, 'EDATA');
     images[i] = v;
   }
-  return { images, labels, n, c, h, w, classes, source: imgPath };
+  return { images, labels, n, c, h, w, classes, source: imgPath, labelSource: lblPath };
 }

@@ -3,9 +3,9 @@
  * Format: 2 zero bytes, a type byte (0x08 = ubyte), a rank byte, then `rank` big-endian
  * uint32 dimensions and the row-major data.
  */
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { CapminError } from '../util/errors.js';
+import { MAX_BYTES, readUserFile, type FileKind } from '../util/readfile.js';
 
 export interface IdxArray {
   /** Dimensions, outermost first (e.g. [60000, 28, 28]). */
@@ -14,19 +14,20 @@ export interface IdxArray {
   data: Uint8Array;
 }
 
-/** Read a whole file and gunzip it when it starts with the gzip magic (1f 8b); one-line errors. */
-export function readMaybeGzip(path: string): Buffer {
-  let raw: Buffer;
-  try {
-    raw = readFileSync(path);
-  } catch (e) {
-    throw new CapminError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'ENOENT');
-  }
+/**
+ * Read a user-named file (regular files only, at most the kind's cap) and gunzip it when it starts with the gzip
+ * magic (1f 8b); the inflated size is capped the same way, so a gzip bomb is a one-line error too.
+ */
+export function readMaybeGzip(path: string, opts: { field?: string; kind?: FileKind } = {}): Buffer {
+  const kind = opts.kind ?? 'dataset';
+  const raw = readUserFile(path, { field: opts.field ?? 'dataset', kind });
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
-      return gunzipSync(raw);
+      return gunzipSync(raw, { maxOutputLength: MAX_BYTES[kind] });
     } catch (e) {
-      throw new CapminError(`${path}: corrupt gzip data (${(e as Error).message})`, 'EDATA');
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ERR_BUFFER_TOO_LARGE') throw new CapminError(`${path}: gzip data inflates to more than ${MAX_BYTES[kind]} bytes`, 'EDATA');
+      throw new CapminError(`${path}: corrupt gzip data (${(e as Error).message.slice(0, 100)})`, 'EDATA');
     }
   }
   return raw;
@@ -59,9 +60,9 @@ export function parseIdx(buf: Uint8Array, name = 'IDX file'): IdxArray {
   return { shape, data: buf.subarray(head, head + count) };
 }
 
-/** Read an IDX file (gzip or plain). */
-export function readIdx(path: string): IdxArray {
-  return parseIdx(readMaybeGzip(path), path);
+/** Read an IDX file (gzip or plain); `field` names the option or setting that chose it, for errors. */
+export function readIdx(path: string, field = 'dataset'): IdxArray {
+  return parseIdx(readMaybeGzip(path, { field, kind: 'dataset' }), path);
 }
 
 function hex(b: Uint8Array, n: number): string {

@@ -4,6 +4,7 @@
  */
 import { CapminError } from '../util/errors.js';
 import { readMaybeGzip } from './idx.js';
+import type { FileKind } from '../util/readfile.js';
 
 export type NpyData = Float32Array | Float64Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
@@ -40,13 +41,15 @@ export function parseNpy(buf: Uint8Array, name = '.npy file'): NpyArray {
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) throw new CapminError(`${name}: unreadable .npy header`, 'EDATA');
   if (fortran === 'True') throw new CapminError(`${name}: Fortran-order .npy arrays are not supported (save with np.ascontiguousarray)`, 'EDATA');
-  const shape = shapeText
+  const dims = shapeText
     .split(',')
     .map((s) => s.trim())
-    .filter(Boolean)
-    .map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new CapminError(`${name}: bad .npy shape (${shapeText})`, 'EDATA');
+    .filter(Boolean);
+  // plain decimal dimensions (NumPy writes `(33, 33)`), a bounded rank, and an element count that stays exact
+  if (dims.length > 16 || dims.some((d) => !/^\d{1,12}$/.test(d))) throw new CapminError(`${name}: bad .npy shape (${shapeText.slice(0, 60)})`, 'EDATA');
+  const shape = dims.map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(count)) throw new CapminError(`${name}: .npy shape (${shape.join(',')}) is too large`, 'EDATA');
   const off = hstart + hlen;
   const kind = descr.replace(/^[<|=]/, '');
   if (descr.startsWith('>') && !/^>(u1|i1|b1)$/.test(descr)) throw new CapminError(`${name}: big-endian dtype ${descr} unsupported`, 'EDATA');
@@ -83,9 +86,9 @@ export function parseNpy(buf: Uint8Array, name = '.npy file'): NpyArray {
   return { dtype: descr, shape, data };
 }
 
-/** Read a .npy file (optionally gzip-compressed). */
-export function readNpy(path: string): NpyArray {
-  return parseNpy(readMaybeGzip(path), path);
+/** Read a .npy file (optionally gzip-compressed), regular files only, size-capped by `kind` (default dataset). */
+export function readNpy(path: string, opts: { field?: string; kind?: FileKind } = {}): NpyArray {
+  return parseNpy(readMaybeGzip(path, { field: opts.field ?? 'dataset', kind: opts.kind ?? 'dataset' }), path);
 }
 
 /** Encode a .npy (v1.0) buffer: float32 '<f4', float64 '<f8', uint8 '|u1', int8 '|i1', int32 '<i4'. */

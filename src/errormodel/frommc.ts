@@ -13,8 +13,22 @@ import { pmapCsv, pmapHeatmapSvg, pmapJson, pmapNpy } from './pmapio.js';
 /** `spike`: registered spike time (clock edge after the crossing; default); `cross`: comparator crossing time. */
 export type TimeBase = 'spike' | 'cross';
 
-/** P_map of a Monte-Carlo result over `levels` (default: the simulated levels). */
-export function pmapFromMonteCarlo(r: McResult, opts: { levels?: number[]; timeBase?: TimeBase } = {}): Pmap {
+/**
+ * Clock frequency behind the registered spike times of a Monte-Carlo result, from its nominal spikes (tSpike =
+ * clockCycle / f_clk); undefined when no nominal level spikes.
+ */
+export function clockOfResult(r: Pick<McResult, 'nominal'>): number | undefined {
+  let best: { c: number; t: number } | undefined;
+  for (const n of r.nominal) if (n.clockCycle !== null && Number.isFinite(n.tSpike) && n.tSpike > 0 && (!best || n.clockCycle > best.c)) best = { c: n.clockCycle, t: n.tSpike };
+  return best ? best.c / best.t : undefined;
+}
+
+/**
+ * P_map (Eq. 6) of a Monte-Carlo result over `levels` (default: the simulated levels). On the registered time base
+ * buckets are decided in integer clock cycles (`fClk`, default: derived from the nominal spikes); crossing times in
+ * seconds.
+ */
+export function pmapFromMonteCarlo(r: McResult, opts: { levels?: number[]; timeBase?: TimeBase; fClk?: number } = {}): Pmap {
   const tb = opts.timeBase ?? 'spike';
   const levels = opts.levels ?? r.levels;
   const nominal: number[] = [];
@@ -25,7 +39,10 @@ export function pmapFromMonteCarlo(r: McResult, opts: { levels?: number[]; timeB
     samples.set(l.level, ts.filter((t) => !Number.isNaN(t)));
   }
   for (const m of levels) if (!samples.has(m)) throw new Error(`pmapFromMonteCarlo: level ${m} was not simulated`);
-  return buildPmap(nominal, samples, levels);
+  if (tb === 'cross') return buildPmap(nominal, samples, levels);
+  const fClk = opts.fClk ?? clockOfResult(r);
+  // no nominal spike at all: every nominal time is Infinity, a single bucket, so seconds decide nothing
+  return buildPmap(nominal, samples, levels, fClk === undefined ? {} : { fClk });
 }
 
 /** samples.csv text: level,sample,tCross,tSpike (`inf` = no spike in the window, `failed` = failed batch). */

@@ -3,9 +3,10 @@
  * (33×33 float64, re-indexed by popcount = a − m for SPICE-Torch) and an SVG heatmap.
  * Number text is JavaScript's shortest round-trip form, so equal matrices give byte-identical files.
  */
-import { heatmap } from '../report/svg.js';
+import { heatmap } from '../plot/svg.js';
 import { expandPmap, toPopcountIndex, type Pmap } from './pmap.js';
 import { encodeNpyF64 } from './npy.js';
+import { parsePmapText } from './pmapfile.js';
 
 /** CSV text: `level,<m0>,<m1>,…` then one row per true level. */
 export function pmapCsv(p: Pmap): string {
@@ -14,12 +15,9 @@ export function pmapCsv(p: Pmap): string {
   return lines.join('\n') + '\n';
 }
 
-/** Parse pmap.csv back (for `capmin eval --pmap` and tests). */
-export function parsePmapCsv(text: string): { levels: number[]; matrix: number[][] } {
-  const rows = text.trim().split(/\r?\n/).map((l) => l.split(','));
-  const levels = rows[0]!.slice(1).map(Number);
-  const matrix = rows.slice(1).map((r) => r.slice(1).map(Number));
-  return { levels, matrix };
+/** Parse pmap.csv text back (strict: the shared P_map validation of pmapfile.ts; for `capmin eval --pmap` and tests). */
+export function parsePmapCsv(text: string, label = 'pmap.csv'): { levels: number[]; matrix: number[][] } {
+  return parsePmapText(text, { label });
 }
 
 function num(x: number): string {
@@ -45,18 +43,22 @@ export function pmapNpy(p: Pmap, a: number): Buffer {
   return encodeNpyF64(toPopcountIndex(expandPmap(p, a), a));
 }
 
-/** SVG heatmap of P_map (src/report/svg.ts): rows = true level, columns = read level, colour = probability 0..1. */
-export function pmapHeatmapSvg(p: Pmap, title: string): string {
+/**
+ * SVG heatmap of P_map (src/plot/svg.ts): rows = true level, columns = read level, colour = probability 0..1. The title
+ * wraps to the figure's width; `subtitle` names the circuit (src/circuit/describe.ts `circuitLine`).
+ */
+export function pmapHeatmapSvg(p: Pmap, title: string, subtitle?: string): string {
   const labels = p.levels.map(String);
   return heatmap({
     title,
+    subtitle,
     xLabel: 'read level m (conducting cells)',
     yLabel: 'true level m',
     rowLabels: labels,
     colLabels: labels,
     values: p.matrix,
     colorScale: { min: 0, max: 1, palette: 'blues' },
-    width: Math.max(420, Math.min(900, 160 + 22 * labels.length)),
-    height: Math.max(380, Math.min(860, 130 + 22 * labels.length)),
+    width: Math.max(520, Math.min(900, 170 + 22 * labels.length)),
+    height: Math.max(480, Math.min(900, 170 + 22 * labels.length)),
   });
 }

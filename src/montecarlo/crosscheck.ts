@@ -1,5 +1,5 @@
 /**
- * Cross-check of the two engines on the same samples (issue 3): per level the spike-time difference quasi-static −
+ * Cross-check of the two engines on the same samples: per level the spike-time difference quasi-static −
  * transient (ps) and the fraction of samples whose registered clock cycle differs; plus the check that applying the
  * clock in post-processing gives the same registered spike as simulating the flip-flop (XSPICE d_dff) in the deck.
  */
@@ -125,12 +125,14 @@ export async function crosscheck(opts: {
   levels: number[];
   correlation?: Correlation;
   workers?: number;
+  /** the queue (or remote executor) to run on; default: `workers` local processes */
+  queue?: SpiceQueue;
   batchSize?: number;
   clockLevels?: number[];
   store?: BatchStore;
   progress?: boolean;
 }): Promise<CrosscheckResult> {
-  const queue = new SpiceQueue(opts.workers);
+  const queue = opts.queue ?? new SpiceQueue(opts.workers);
   const base = { circuit: opts.circuit, sigmas: opts.sigmas, seed: opts.seed, samples: opts.samples, levels: opts.levels, correlation: opts.correlation, queue, store: opts.store, batchSize: opts.batchSize };
   const tr = await runMonteCarlo({ ...base, engine: 'transient', progress: opts.progress === false ? false : 'crosscheck transient' });
   const qs = await runMonteCarlo({ ...base, engine: 'quasistatic', window: tr.window, progress: opts.progress === false ? false : 'crosscheck quasistatic' });

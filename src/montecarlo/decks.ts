@@ -7,9 +7,10 @@
  * - Batched transient: the full array for one level; a `.control` block `alter`s every transistor's variation per
  *   sample, runs `tran` with `stop when` just above V_th and appends only v(ml) to one raw file (clock applied later).
  */
+import { QS_POINTS, QS_RULE } from '../analytic/quasistatic.js';
 import type { CircuitParams } from '../circuit/params.js';
 import type { ArrayVariation } from '../circuit/variation.js';
-import { cellNetlist, deckPreamble, levelBits, transistorName } from '../circuit/deck.js';
+import { cellNetlist, checkRawPath, deckPreamble, levelBits, transistorName } from '../circuit/deck.js';
 import { spiceNumber } from '../util/units.js';
 import type { VariationSigmas } from './variation.js';
 
@@ -40,8 +41,8 @@ export function senseName(d: number, c: number, s: number): string {
 /** Solver options added on the retry of a failed batch. */
 export const TIGHT_OPTIONS = '.options method=gear reltol=5e-4 itl1=500 itl2=200 itl4=100 gminsteps=20 srcsteps=20';
 
-/** Number of sweep points of the quasi-static deck (0..V_th inclusive). */
-export const QS_POINTS = 91;
+/** Number of sweep points of the quasi-static deck (0..V_th inclusive): the integration rule's grid. */
+export { QS_POINTS };
 
 /**
  * Quasi-static deck: for each die d (its ArrayVariation) and cell c, one copy of the cell per input state with its own
@@ -49,7 +50,8 @@ export const QS_POINTS = 91;
  */
 export function qsDeck(p: CircuitParams, dies: readonly ArrayVariation[], opts: { rawPath?: string; tight?: boolean; points?: number } = {}): string {
   const points = opts.points ?? QS_POINTS;
-  const lines = deckPreamble(p, `capmin quasi-static sweep (${dies.length} dies x ${p.a} cells x 4 states)`);
+  // the rule's name in the title keys cached integrals to the rule that computed them
+  const lines = deckPreamble(p, `capmin quasi-static sweep (${dies.length} dies x ${p.a} cells x 4 states, J rule ${QS_RULE})`);
   if (opts.tight) lines.push(TIGHT_OPTIONS);
   lines.push('vml mls 0 dc 0');
   const saves: string[] = [];
@@ -65,7 +67,7 @@ export function qsDeck(p: CircuitParams, dies: readonly ArrayVariation[], opts: 
   });
   const step = p.vth / (points - 1);
   lines.push(`.save ${saves.join(' ')}`, `.dc vml 0 ${spiceNumber(p.vth)} ${spiceNumber(step)}`);
-  lines.push('.control', 'set filetype=binary', 'run', `write ${opts.rawPath ?? 'qs.raw'}`, 'quit', '.endc', '.end', '');
+  lines.push('.control', 'set filetype=binary', 'run', `write ${checkRawPath(opts.rawPath ?? 'qs.raw')}`, 'quit', '.endc', '.end', '');
   return lines.join('\n');
 }
 
@@ -96,7 +98,7 @@ export function tranBatchDeck(
   if (opts.tight) lines.push(TIGHT_OPTIONS);
   for (let c = 0; c < p.a; c++) lines.push(...cellNetlist(c, { w: bits.w[c]!, x: bits.x[c]! }, p));
   lines.push(`cmem ml 0 ${spiceNumber(p.cMem)}`, '.ic v(ml)=0', '.save v(ml)');
-  const raw = opts.rawPath ?? 'tran.raw';
+  const raw = checkRawPath(opts.rawPath ?? 'tran.raw');
   const tStep = opts.tight ? p.tStep / 4 : p.tStep;
   const ctl = ['.control', 'set filetype=binary', 'set appendwrite', `stop when v(ml) > ${spiceNumber(p.vth * 1.02)}`];
   const params = alteredParams(sigmas);

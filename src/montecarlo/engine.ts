@@ -4,22 +4,26 @@
  *   (`alter` + `stop when`), the clock applied in post-processing (`registerSpike`).
  * - `quasistatic` (the fast path): one DC sweep per die of every cell in every input state; any level is a sum of cell
  *   currents and any C an integral, t = (C_mem + C_par)·∫dV/I, with C_par calibrated against nominal transients.
- * Batches are content-hashed and cached (BatchStore), run on a p-queue of ngspice processes, retried once with tighter
- * solver options, and recorded as failed (samples counted, never dropped silently) when the retry fails too.
+ * Batches are content-hashed and cached (BatchStore, verified on every read), run on a p-queue of ngspice processes,
+ * retried once with tighter solver options, and recorded as failed (samples counted, never dropped silently) when the
+ * retry fails too. A failure is a record of what happened, not a result: a resumed run tries the batch again (up to
+ * MAX_BATCH_TRIES tries in all) and the record keeps every try's kind and detail.
  */
 import { readFileSync } from 'node:fs';
 import type { CircuitParams } from '../circuit/params.js';
 import { modelInclude } from '../circuit/deck.js';
 import { zeroVariation, type ArrayVariation } from '../circuit/variation.js';
 import { parseRaw, assertComplete, vector } from '../spice/rawfile.js';
-import { runNgspiceFile, SpiceError, SpiceQueue } from '../spice/runner.js';
+import { isSpiceErrorKind, runNgspiceFile, SpiceError, SpiceQueue, spiceErrorFromRecord, type RemoteRunner } from '../spice/runner.js';
 import { crossingTime, registerSpike } from '../spikes/spikes.js';
 import { sha256 } from '../util/hash.js';
 import { Progress } from '../util/progress.js';
-import { inputError } from '../util/errors.js';
+import { CapminError, inputError } from '../util/errors.js';
+import type { Attempt } from '../util/cas.js';
 import { qsDeck, tranBatchDeck } from './decks.js';
-import { dieCurrentsFromPlot, fitParasitic, levelIntegrals, qsCrossTime } from './quasistatic.js';
-import { BatchStore, type BatchRecord } from './store.js';
+import { fitParasitic, noSpikeWindow, qsCrossTime } from '../analytic/quasistatic.js';
+import { dieCurrentsFromPlot, levelIntegrals } from './quasistatic.js';
+import { BatchStore, MAX_BATCH_TRIES, type BatchRecord } from './store.js';
 import { levelKey, sampleArrayVariation, validateSigmas, zeroSigmas, type Correlation, type VariationSigmas } from './variation.js';
 
 export type Engine = 'transient' | 'quasistatic';
@@ -46,6 +50,11 @@ export interface McOptions {
   workers?: number;
   /** shared queue (overrides workers) */
   queue?: SpiceQueue;
+  /**
+   * where the decks run (e.g. a SlurmExecutor); default: `queue.remote` if set, else `queue` on this machine. Results
+   * are the same bytes either way: the executor only runs decks, hashing, caching and parsing stay here.
+   */
+  executor?: RemoteRunner;
   /** per-batch wall-clock limit [ms] (default 60 s + 10 s per transient sample) */
   timeoutMs?: number;
   /** batch cache (run directory); default in memory */
@@ -72,11 +81,17 @@ export interface NominalSpike {
 
 export interface McFailure {
   hash: string;
+  /** kind and detail of the last try */
   kind: string;
   detail: string;
   log?: string;
   level?: number;
   samples: number;
+  /** tries over all invocations of the run, and every failed try (oldest first) */
+  tries: number;
+  failures: Attempt[];
+  /** MAX_BATCH_TRIES reached: not retried by --resume any more */
+  final: boolean;
 }
 
 export interface McStats {
@@ -85,6 +100,11 @@ export interface McStats {
   simulated: number;
   retried: number;
   failed: number;
+  /** stored batches that failed verification (edited or damaged) and were simulated again */
+  corrupt: number;
+  /** batches that had failed in an earlier invocation and were tried again, and how many of them now succeeded */
+  retriedFailures: number;
+  recovered: number;
   failedSamples: Record<string, number>;
   /** summed ngspice wall time of simulated batches [ms] (pure simulation time) */
   simMs: number;
@@ -133,6 +153,32 @@ interface Ctx {
   cardSha?: string;
   /** records served from the cache (their cost leaves the progress estimate) */
   hits: WeakSet<BatchRecord>;
+  /** the error of the last try of a batch that failed in this invocation */
+  causes: WeakMap<BatchRecord, Error>;
+}
+
+/** Non-convergence repeats with the same deck and options: a resumed run goes straight to the tight options. */
+const TIGHT_FIRST_KINDS = new Set(['convergence']);
+
+/** Failure class of a try: the SpiceError kind, 'disk-full' for ENOSPC, 'bad-output' for unreadable output. */
+function failureKind(e: Error): string {
+  if (e instanceof SpiceError) return e.kind;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'disk-full';
+  if (e instanceof CapminError) return 'bad-output';
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return `io-${code.toLowerCase()}`;
+  return 'internal';
+}
+
+/** The error a failed nominal batch stands for (its true kind), with what to do about it. */
+function nominalError(ctx: Ctx, rec: BatchRecord, what: string): Error {
+  const tries = `${rec.attempts} ${rec.attempts === 1 ? 'try' : 'tries'}`;
+  const where = rec.log ? `; log: ${rec.log}` : '';
+  const again = rec.final ? `; it is not retried any more: remove batches/${rec.hash}.json in the run directory to try again` : '; --resume tries it again';
+  const cause = ctx.causes.get(rec);
+  if (cause instanceof SpiceError) return new SpiceError(cause.kind, `${what} failed (${tries}): ${cause.detail}${where}${again}`, undefined, cause.stdout, cause.stderr);
+  if (cause === undefined && isSpiceErrorKind(rec.error?.kind)) return spiceErrorFromRecord({ kind: rec.error.kind, detail: `${rec.error.detail}${where}${again}` }, `${what} failed (${tries})`);
+  return new CapminError(`${what} failed (${tries}): ${rec.error?.kind ?? '?'}: ${rec.error?.detail ?? ''}${where}${again}`, `ESPICE_${(rec.error?.kind ?? 'failed').toUpperCase().replace(/-/g, '_')}`, 1);
 }
 
 /**
@@ -145,8 +191,13 @@ function batchKey(ctx: Ctx, text: string): string {
 }
 
 /**
- * Run one batch with caching and the retry policy: cached → return; else simulate; on a SpiceError retry once with
- * tighter options (`tight`), then store a failed record with the log.
+ * Run one batch with caching and the retry policy: a verified stored result → return it; else simulate; on a
+ * failure retry once with tighter options (`tight`), then store a failure record with every try and the log.
+ * A failure that tighter options cannot change (a deck ngspice rejects, an unwritable folder) is not retried in the
+ * same invocation. A stored failure is tried again by a later invocation (default options first after a fault of
+ * the environment such as a timeout, a crash or a full disk, so the result equals an uninterrupted run's; straight to
+ * the tight options after non-convergence) until MAX_BATCH_TRIES tries in all. Store writes happen outside the try:
+ * a full or read-only run directory aborts the run instead of failing a batch.
  */
 async function runBatch(
   ctx: Ctx,
@@ -160,39 +211,63 @@ async function runBatch(
   // thousands of queued batches do not hold their decks in memory
   const hash = batchKey(ctx, deck(false).text);
   ctx.stats.batches++;
-  const hit = ctx.store.get(hash);
-  if (hit) {
+  const found = ctx.store.lookup(hash);
+  if (found.state === 'ok') {
     ctx.stats.cached++;
-    ctx.hits.add(hit);
-    return hit;
+    ctx.hits.add(found.rec);
+    return found.rec;
   }
-  let attempts = 0;
-  let last: SpiceError | Error | null = null;
-  for (const tight of [false, true]) {
-    attempts++;
+  if (found.state === 'corrupt') ctx.stats.corrupt++;
+  const prev = found.state === 'failed' ? (found.rec.tries ?? []) : [];
+  if (found.state === 'failed') {
+    if (found.rec.final) return found.rec;
+    ctx.stats.retriedFailures++;
+  }
+  const plan = prev.length > 0 && prev.every((t) => TIGHT_FIRST_KINDS.has(t.kind)) ? [true] : [false, true];
+  const budget = MAX_BATCH_TRIES - prev.length;
+  const tries: Attempt[] = [...prev];
+  let last: Error | null = null;
+  for (const tight of plan.slice(Math.max(0, plan.length - budget))) {
     if (tight) ctx.stats.retried++;
+    let values: (number | null)[][];
+    let durationMs: number;
     try {
-      const r = await ctx.queue.add(() => {
-        const d = deck(tight);
-        return runNgspiceFile(d.text, d.file, { timeoutMs: tight ? timeoutMs * 2 : timeoutMs, signal: ctx.abort.signal });
-      });
-      const values = parse(r.data);
-      ctx.stats.simMs += r.durationMs;
-      ctx.stats.simulated++;
-      const rec: BatchRecord = { hash, kind, status: 'ok', ...meta, values, simMs: Math.round(r.durationMs), attempts };
-      ctx.store.put(rec);
-      return rec;
+      const limit = tight ? timeoutMs * 2 : timeoutMs;
+      const remote = ctx.opts.executor ?? ctx.queue.remote;
+      const r = remote
+        ? await (() => {
+            const d = deck(tight);
+            return remote.runFile({ key: tight ? `${hash}-tight` : hash, deck: d.text, file: d.file, timeoutMs: limit }, ctx.abort.signal);
+          })()
+        : await ctx.queue.add(() => {
+            const d = deck(tight);
+            return runNgspiceFile(d.text, d.file, { timeoutMs: limit, signal: ctx.abort.signal });
+          });
+      values = parse(r.data);
+      durationMs = r.durationMs;
     } catch (e) {
       if (e instanceof SpiceError && (e.kind === 'aborted' || e.kind === 'not-installed' || e.kind === 'too-old')) throw e;
       if (!(e instanceof Error)) throw e;
       last = e;
+      const detail = e instanceof SpiceError ? e.detail || e.message : e.message;
+      tries.push({ at: new Date().toISOString(), kind: failureKind(e), detail: detail.slice(0, 500), options: tight ? 'tight' : 'default' });
+      // a deck ngspice rejects or a folder it cannot write does not change with tighter solver options
+      if (e instanceof SpiceError && !e.retryable) break;
+      continue;
     }
+    ctx.stats.simMs += durationMs;
+    ctx.stats.simulated++;
+    if (prev.length) ctx.stats.recovered++;
+    const rec: BatchRecord = { hash, kind, status: 'ok', ...meta, values, simMs: Math.round(durationMs), attempts: tries.length + 1, ...(tries.length ? { tries } : {}) };
+    ctx.store.put(rec);
+    return rec;
   }
   const err = last!;
-  const kindName = err instanceof SpiceError ? err.kind : 'parse';
+  const lastTry = tries[tries.length - 1]!;
   const logText = [
     `batch ${hash} (${kind}${meta.level !== undefined ? ` level ${meta.level}` : ''}, samples ${meta.samples[0]}..${meta.samples[meta.samples.length - 1]})`,
-    `failed twice; last error: ${err.message}`,
+    ...tries.map((t, i) => `try ${i + 1} (${t.at}, ${t.options ?? 'default'} options): ${t.kind}: ${t.detail}`),
+    `last error: ${err.message}`,
     '--- stdout ---',
     err instanceof SpiceError ? err.stdout.slice(-20000) : '',
     '--- stderr ---',
@@ -206,11 +281,14 @@ async function runBatch(
     ...meta,
     values: [],
     simMs: 0,
-    attempts,
-    error: { kind: kindName, detail: err.message.slice(0, 500) },
+    attempts: tries.length,
+    tries,
+    error: { kind: lastTry.kind, detail: lastTry.detail },
     ...(log ? { log } : {}),
+    final: tries.length >= MAX_BATCH_TRIES,
   };
   ctx.store.put(rec);
+  ctx.causes.set(rec, err);
   ctx.stats.simulated++;
   return rec;
 }
@@ -218,7 +296,17 @@ async function runBatch(
 function noteFailure(ctx: Ctx, rec: BatchRecord, levels: number[]): void {
   if (rec.status !== 'failed') return;
   ctx.stats.failed++;
-  ctx.failures.push({ hash: rec.hash, kind: rec.error?.kind ?? '?', detail: rec.error?.detail ?? '', log: rec.log, level: rec.level, samples: rec.samples.length });
+  ctx.failures.push({
+    hash: rec.hash,
+    kind: rec.error?.kind ?? '?',
+    detail: rec.error?.detail ?? '',
+    log: rec.log,
+    level: rec.level,
+    samples: rec.samples.length,
+    tries: rec.attempts,
+    failures: rec.tries ?? [],
+    final: Boolean(rec.final),
+  });
   for (const m of levels) ctx.stats.failedSamples[m] = (ctx.stats.failedSamples[m] ?? 0) + rec.samples.length;
 }
 
@@ -264,7 +352,7 @@ async function nominalTransient(ctx: Ctx, levels: number[], window: number): Pro
   const zero = zeroVariation(ctx.p.a);
   const recs = await Promise.all(levels.map((m) => tranBatch(ctx, m, [0], () => [zero], zeroSigmas(), window)));
   return recs.map((r, i) => {
-    if (r.status !== 'ok') throw new SpiceError('convergence', `nominal transient of level ${levels[i]} failed: ${r.error?.detail ?? ''}`);
+    if (r.status !== 'ok') throw nominalError(ctx, r, `nominal transient of level ${levels[i]}`);
     return fromJson(r.values[0]![0]!);
   });
 }
@@ -299,18 +387,19 @@ export async function runMonteCarlo(opts: McOptions): Promise<McResult> {
     p,
     queue,
     store: opts.store ?? new BatchStore(null),
-    stats: { batches: 0, cached: 0, simulated: 0, retried: 0, failed: 0, failedSamples: {}, simMs: 0, wallMs: 0, workers: queue.concurrency, overhead: 0 },
+    stats: { batches: 0, cached: 0, simulated: 0, retried: 0, failed: 0, corrupt: 0, retriedFailures: 0, recovered: 0, failedSamples: {}, simMs: 0, wallMs: 0, workers: queue.concurrency, overhead: 0 },
     failures: [],
     prog: opts.progress === false ? null : new Progress(opts.progress ?? `mc ${opts.engine}`, levels.length * opts.samples, 'samples'),
     abort: new AbortController(),
     hits: new WeakSet(),
+    causes: new WeakMap(),
   };
   try {
     // nominal die (quasi-static) sets the window: max(tStop, 3 × nominal crossing of level 1)
     const nomDie = await qsDie(ctx, -1, -1, () => zeroVariation(p.a));
-    if (nomDie.status !== 'ok') throw new SpiceError('convergence', `nominal quasi-static sweep failed: ${nomDie.error?.detail ?? ''}`);
+    if (nomDie.status !== 'ok') throw nominalError(ctx, nomDie, 'nominal quasi-static sweep');
     const jNom = nomDie.values[0]!.map(fromJson);
-    const window = opts.window ?? Math.max(p.tStop, 3 * p.cMem * (jNom[Math.min(1, p.a)] ?? 0));
+    const window = opts.window ?? noSpikeWindow(p.tStop, p.cMem, jNom[Math.min(1, p.a)] ?? 0);
     const N = opts.samples;
     const tCross = new Map(levels.map((m) => [m, new Float64Array(N).fill(NaN)]));
     let cPar: number | null = null;

@@ -58,8 +58,18 @@ const SIGMA_LIMITS: Record<keyof VariationSigmas, number> = {
   globalMulu0: 0.3,
 };
 
-/** Check sigmas: finite, ≥ 0 and below a physical limit (one-line error naming the field). */
+/**
+ * Check sigmas: finite, ≥ 0 and below a physical limit, and no key other than the six sigmas (a typo such as
+ * `delVto` would otherwise leave that variation off silently). One-line error naming the field.
+ */
 export function validateSigmas(s: VariationSigmas): VariationSigmas {
+  if (s === null || typeof s !== 'object') throw inputError('sigma', `must be an object with keys ${Object.keys(SIGMA_LIMITS).join(', ')}`);
+  for (const k of Object.keys(s)) {
+    if (!Object.hasOwn(SIGMA_LIMITS, k)) {
+      const name = (k.length > 40 ? `${k.slice(0, 37)}...` : k).replace(/[^\x20-\x7e]/g, '?');
+      throw inputError(`sigma.${name}`, `unknown key; allowed keys: ${Object.keys(SIGMA_LIMITS).join(', ')}`);
+    }
+  }
   for (const k of Object.keys(SIGMA_LIMITS) as (keyof VariationSigmas)[]) {
     const v = s[k];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > SIGMA_LIMITS[k]) {

@@ -1,69 +1,63 @@
 /**
- * Stage cache of `capmin run`: every stage result is stored as `cache/<stage>-<sha256 of its inputs>.json`, written
- * atomically, so a re-run (or a run resumed after a kill) reuses every finished stage and recomputes only the rest.
+ * Stage cache of `capmin run`: every stage result is a content-addressed record (src/util/cas.ts)
+ * `cache/<stage>-<sha256 of its inputs>.json`, written atomically and verified by its content checksum on every read,
+ * so a re-run (or a run resumed after a kill) reuses every finished stage, recomputes only the rest, and recomputes a
+ * stage whose stored result was edited or damaged (counted as `corrupt`). A stage that throws stores nothing.
  * Inputs are hashed with stableStringify (key order does not matter); a CACHE_VERSION bump invalidates everything.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { writeJsonAtomic } from '../util/atomic.js';
-import { sha256, stableStringify } from '../util/hash.js';
+import { CasStore, contentKey, decodeJson, encodeJson } from '../util/cas.js';
+
+export { encodeJson, decodeJson };
 
 /** Bump when the meaning of a cached stage result changes. */
 export const CACHE_VERSION = 1;
 
-/** JSON cannot hold Infinity/NaN: encode them as strings and back. */
-export function encodeJson(v: unknown): unknown {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : v > 0 ? 'Infinity' : v < 0 ? '-Infinity' : 'NaN';
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>).map(encodeJson);
-  if (Array.isArray(v)) return v.map(encodeJson);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, encodeJson(x)]));
-  return v;
-}
-
-export function decodeJson(v: unknown): unknown {
-  if (v === 'Infinity') return Infinity;
-  if (v === '-Infinity') return -Infinity;
-  if (v === 'NaN') return NaN;
-  if (Array.isArray(v)) return v.map(decodeJson);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, decodeJson(x)]));
-  return v;
-}
-
 export interface CacheStats {
   hits: number;
   misses: number;
+  /** stored results that failed verification and were recomputed */
+  corrupt: number;
   byStage: Record<string, { hits: number; misses: number; seconds: number }>;
 }
 
 export class StageCache {
-  readonly stats: CacheStats = { hits: 0, misses: 0, byStage: {} };
+  readonly stats: CacheStats = { hits: 0, misses: 0, corrupt: 0, byStage: {} };
+  private readonly cas: CasStore;
 
-  constructor(readonly dir: string) {}
+  /** `where`: how the user names the run folder in error messages (e.g. `--out`). */
+  constructor(
+    readonly dir: string,
+    opts: { where?: string } = {},
+  ) {
+    this.cas = new CasStore(dir, opts);
+  }
 
   /** Content key of a stage's inputs. */
   key(stage: string, inputs: unknown): string {
-    return sha256(stableStringify({ v: CACHE_VERSION, stage, inputs: encodeJson(inputs) }));
+    return contentKey({ v: CACHE_VERSION, stage, inputs });
   }
 
+  private file(stage: string, key: string): string {
+    return `${stage}-${key.slice(0, 32)}.json`;
+  }
+
+  /** Path of a stage's record. */
   path(stage: string, inputs: unknown): string {
-    return join(this.dir, `${stage}-${this.key(stage, inputs).slice(0, 32)}.json`);
+    const key = this.key(stage, inputs);
+    return this.cas.pathOf(key, this.file(stage, key))!;
   }
 
-  /** The cached result, if this stage already ran with these inputs. */
+  /** The cached result, if this stage already ran with these inputs and its record verifies. */
   get<T>(stage: string, inputs: unknown): T | undefined {
-    const p = this.path(stage, inputs);
-    if (!existsSync(p)) return undefined;
-    try {
-      const j = JSON.parse(readFileSync(p, 'utf8')) as { key: string; value: unknown };
-      if (j.key !== this.key(stage, inputs)) return undefined;
-      return decodeJson(j.value) as T;
-    } catch {
-      return undefined;
-    }
+    const key = this.key(stage, inputs);
+    const r = this.cas.read<{ stage: string; value: T }>(key, this.file(stage, key));
+    if (r.state === 'corrupt') this.stats.corrupt++;
+    return r.state === 'result' ? r.value.value : undefined;
   }
 
   put(stage: string, inputs: unknown, value: unknown): void {
-    writeJsonAtomic(this.path(stage, inputs), { key: this.key(stage, inputs), stage, inputs: encodeJson(inputs), value: encodeJson(value) });
+    const key = this.key(stage, inputs);
+    this.cas.putResult(key, { stage, inputs, value }, { file: this.file(stage, key) });
   }
 
   /** Return the cached result or compute, store and return it. */

@@ -7,12 +7,14 @@
  * The pipeline uses this pool because the BNN area exposes a single-threaded `Engine`; if it ships its own parallel
  * evaluator, this module is the one place to swap it in.
  */
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PMap } from '../bnn/pmap.js';
+import { CapminError } from '../util/errors.js';
 
 /** URL of tsx's ESM register API (for workers started from TypeScript sources). */
 function tsxApiUrl(): string {
@@ -68,6 +70,34 @@ interface WorkerState {
   ready: Promise<{ n: number; layerNames: string[] }>;
 }
 
+/** A worker's failure as the one-line CapminError the user sees (its message already names the file or field). */
+function workerError(m: { error?: string; code?: string; exitCode?: number }, what: string): CapminError {
+  return new CapminError(`${what}: ${m.error ?? 'failed'}`.replace(/\s*\n\s*/g, ' ').slice(0, 600), m.code ?? 'EEVAL', m.exitCode ?? 2);
+}
+
+/**
+ * Check what the workers will load before any is started: the checkpoint is a regular file and the dataset folder
+ * exists (the workers' own errors — a missing or malformed file inside the folder — come back as CapminErrors too).
+ */
+export function checkEvalSource(source: EvalSource): void {
+  const kind = (p: string): 'file' | 'dir' | 'other' | 'missing' => {
+    try {
+      const st = statSync(p);
+      return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
+    } catch {
+      return 'missing';
+    }
+  };
+  if ('checkpoint' in source.model) {
+    const k = kind(source.model.checkpoint);
+    if (k !== 'file') throw new CapminError(`--model: ${source.model.checkpoint} ${k === 'missing' ? 'not found' : 'is not a regular file'}; pass a safetensors checkpoint`, 'EINPUT', 2);
+  }
+  const dir = source.dataset.dir;
+  if (dir !== undefined && kind(dir) !== 'dir') {
+    throw new CapminError(`--data-dir: ${dir} ${kind(dir) === 'missing' ? 'not found' : 'is not a folder'}; pass the folder holding the ${source.dataset.name} files`, 'EINPUT', 2);
+  }
+}
+
 /** Pool of engine workers for one (model, dataset). */
 export class EvalPool {
   private workers: WorkerState[] = [];
@@ -76,11 +106,15 @@ export class EvalPool {
   private nextId = 1;
   private info: Promise<{ n: number; layerNames: string[] }>;
   private closed = false;
+  /** the first failure of a worker: every later request fails with it */
+  private broken: CapminError | null = null;
 
   constructor(
     readonly source: EvalSource,
     readonly size = Math.max(1, Math.min(availableParallelism(), 2)),
   ) {
+    checkEvalSource(source);
+    const what = `BNN evaluation (${source.dataset.name} ${source.dataset.split})`;
     const here = fileURLToPath(import.meta.url);
     const isTs = here.endsWith('.ts');
     const file = here.replace(/evalpool\.(ts|js)$/, `evalworker.${isTs ? 'ts' : 'js'}`);
@@ -94,31 +128,40 @@ export class EvalPool {
         w,
         busy: false,
         ready: new Promise((resolve, reject) => {
-          const onMsg = (m: { type: string; n?: number; layerNames?: string[]; error?: string }) => {
+          const onMsg = (m: { type: string; n?: number; layerNames?: string[]; error?: string; code?: string; exitCode?: number }) => {
             if (m.type === 'ready') {
               w.off('message', onMsg);
               resolve({ n: m.n!, layerNames: m.layerNames! });
             } else if (m.type === 'error') {
               w.off('message', onMsg);
-              reject(new Error(m.error));
+              reject(this.fail(workerError(m, what)));
             }
           };
           w.on('message', onMsg);
-          w.once('error', reject);
+          w.once('error', (e) => reject(this.fail(workerError({ error: e.message }, what))));
+          w.once('exit', (code) => reject(this.fail(workerError({ error: `worker exited (code ${code}) before it was ready` }, what))));
         }),
       };
+      st.ready.catch(() => undefined); // observed through describe()/submit(); never an unhandled rejection
       w.on('message', (m: { type: string; id?: number; correct?: number; hist?: number[][]; error?: string }) => {
         if (m.type === 'done' || m.type === 'failed') {
           const p = this.pending.get(m.id!);
           this.pending.delete(m.id!);
           st.busy = false;
           if (m.type === 'done') p?.resolve({ correct: m.correct!, hist: m.hist });
-          else p?.reject(new Error(m.error));
+          else p?.reject(workerError(m as { error?: string; code?: string; exitCode?: number }, what));
           this.pump();
         }
       });
       w.on('error', (e) => {
-        for (const [, p] of this.pending) p.reject(e);
+        const err = this.fail(workerError({ error: e.message }, what));
+        for (const [, p] of this.pending) p.reject(err);
+        this.pending.clear();
+      });
+      w.on('exit', (code) => {
+        if (this.closed) return;
+        const err = this.fail(workerError({ error: `worker exited (code ${code})` }, what));
+        for (const [, p] of this.pending) p.reject(err);
         this.pending.clear();
       });
       this.workers.push(st);
@@ -140,8 +183,19 @@ export class EvalPool {
     }
   }
 
+  /** Remember the first failure and stop every worker (one broken worker makes the pool's results incomplete). */
+  private fail(err: CapminError): CapminError {
+    if (!this.broken) {
+      this.broken = err;
+      this.closed = true;
+      for (const st of this.workers) void st.w.terminate();
+    }
+    return this.broken;
+  }
+
   private submit(task: EvalTask, start: number, end: number): Promise<{ correct: number; hist?: number[][] }> {
-    if (this.closed) return Promise.reject(new Error('EvalPool is closed'));
+    if (this.broken) return Promise.reject(this.broken);
+    if (this.closed) return Promise.reject(new CapminError('BNN evaluation: the worker pool is closed', 'EEVAL', 1));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

@@ -6,7 +6,7 @@ import { loadCheckpoint } from '../bnn/checkpoint.js';
 import { Engine } from '../bnn/engine.js';
 import { randomModel } from '../bnn/random.js';
 import type { BnnModel } from '../bnn/arch.js';
-import { loadDataset } from '../data/datasets.js';
+import { checkLabelsFitModel, loadDataset } from '../data/datasets.js';
 import type { EvalSource, EvalTask } from './evalpool.js';
 
 const src = workerData as EvalSource;
@@ -16,6 +16,7 @@ try {
   const model: BnnModel =
     'checkpoint' in src.model ? loadCheckpoint(src.model.checkpoint, src.model.arch) : randomModel(src.model.random.arch, { seed: src.model.random.seed });
   const ds = loadDataset(src.dataset.name, src.dataset.split, { dir: src.dataset.dir, limit: src.dataset.limit });
+  checkLabelsFitModel(ds, model.classes);
   const per = ds.c * ds.h * ds.w;
   const a = src.a ?? 32;
   const engines = new Map<string, Engine>();
@@ -38,9 +39,23 @@ try {
       }
       port.postMessage({ type: 'done', id: m.id, correct, hist: hist?.map((h) => Array.from(h)) });
     } catch (err) {
-      port.postMessage({ type: 'failed', id: m.id, error: err instanceof Error ? err.message : String(err) });
+      const ce = err as { code?: unknown; exitCode?: unknown };
+      port.postMessage({
+        type: 'failed',
+        id: m.id,
+        error: err instanceof Error ? err.message : String(err),
+        ...(typeof ce.code === 'string' ? { code: ce.code } : {}),
+        ...(typeof ce.exitCode === 'number' ? { exitCode: ce.exitCode } : {}),
+      });
     }
   });
 } catch (err) {
-  port.postMessage({ type: 'error', error: err instanceof Error ? err.message : String(err) });
+  // a CapminError's message is already the one line the user should see; keep its code and exit status
+  const ce = err as { message?: string; code?: unknown; exitCode?: unknown; name?: string };
+  port.postMessage({
+    type: 'error',
+    error: err instanceof Error ? err.message : String(err),
+    ...(typeof ce.code === 'string' ? { code: ce.code } : {}),
+    ...(typeof ce.exitCode === 'number' ? { exitCode: ce.exitCode } : {}),
+  });
 }

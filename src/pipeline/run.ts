@@ -5,7 +5,8 @@
  *   → for each k: CapMin levels (Eq. 4) → smallest C_mem for them (src/sizing, SPICE-verified)
  *       → accuracy without variation (clipping only) → Monte-Carlo P_map at that C_mem (Eq. 6)
  *       → accuracy under variation (mean/min/max over runs)
- *   → CapMin-V (Alg. 1) from k₀ (default 16) for φ = 1..11, P_map re-bucketed from the raw samples
+ *   → CapMin-V (Alg. 1) from k₀ (default 16) for φ = 1..11, merging toward the lower-diagonal neighbour (lines 6–11
+ *     as printed; the other direction alongside), P_map re-bucketed from the raw samples
  *   → the smallest capacitor within the tolerance (1 pt) of the error-free accuracy for baseline / CapMin / CapMin-V,
  *     with latency (GRT) and energy ½·C·V_th²
  *   → charging curves (Fig. 3), analytic-vs-SPICE table, report.html.
@@ -19,25 +20,31 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { capminLevels } from '../capmin/levels.js';
-import { capminV, compareMerge, padCapminV, padRebucket, rebucket } from '../capmin/merge.js';
+import { capminV, compareMerge, padCapminV, padRebucket, padRows, rebucket, type MergeToward, type PadMode } from '../capmin/merge.js';
 import { capEnergy, guaranteedResponseTime } from '../capmin/cost.js';
-import { defaultCircuit, projectRoot, type CircuitParams } from '../circuit/params.js';
+import { defaultCircuit, type CircuitParams } from '../circuit/params.js';
 import { runMonteCarlo, type McResult } from '../montecarlo/engine.js';
 import { BatchStore } from '../montecarlo/store.js';
+import { readManifest } from '../montecarlo/rundir.js';
 import { defaultSigmas, type VariationSigmas } from '../montecarlo/variation.js';
-import { nominalQsModel, sizeCapacitor, mapLevels, cycleOf, representable, type Mapping, type QsModel } from '../sizing/sizing.js';
+import { nominalQsModel, sizeCapacitor, mapLevels, cycleOf, representable, windowAt, type Mapping, type QsModel } from '../sizing/sizing.js';
+import { QS_POINTS, QS_RULE } from '../analytic/quasistatic.js';
 import { checkNgspice, SpiceQueue } from '../spice/runner.js';
 import { defaultFig3Levels, fig3Waveforms } from '../spikes/fig3.js';
 import { validateLevels } from '../analytic/validate.js';
+import { describeCircuit } from '../circuit/describe.js';
 import { readSafetensors } from '../bnn/safetensors.js';
 import { writeReport } from '../report/report.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { CapminError } from '../util/errors.js';
+import { mkdirChecked, writeJsonChecked } from '../util/cas.js';
+import { acquireLock } from '../util/lock.js';
 import { sha256, stableStringify } from '../util/hash.js';
+import { packageVersion, shippedFile } from '../util/paths.js';
 import { fmtDuration } from '../util/progress.js';
 import { StageCache, encodeJson } from './cache.js';
 import { EvalPool, type EvalSource } from './evalpool.js';
-import type { AccuracyStats, AnalyticRow, ChargingCurves, KResult, PhiResult, PmapFigure, RunResults, Selection, SpotCheck } from './types.js';
+import type { AccuracyStats, AnalyticRow, ChargingCurves, KResult, PaddingComparison, PhiResult, PmapFigure, RunResults, Selection, SpotCheck } from '../report/results.js';
 import { compareEngines, fastPathAllowed, QS_MISMATCH_BOUND, QS_MISMATCH_MIN_COUNT } from '../montecarlo/crosscheck.js';
 
 /** Everything that decides the numbers of a run. */
@@ -61,8 +68,15 @@ export interface RunConfig {
   runs: number;
   /** runs for the Alg. 1 variant of CapMin-V (0 = compare P(correct) only) */
   alg1Runs: number;
-  /** also evaluate CapMin-V merging toward the lower-diagonal neighbour (Alg. 1 as printed), re-bucketed, `runs` runs */
+  /** CapMin-V interior merge target: 'lower' = neighbour with the lower diagonal entry (Alg. 1 lines 6–11), 'higher' */
+  mergeToward: MergeToward;
+  /** also evaluate CapMin-V merging in the other direction, re-bucketed, `runs` runs */
   compareToward: boolean;
+  /**
+   * rows of clipped levels in every padded P_map (CapMin and CapMin-V): 'paper' = one-hot on the bound (Alg. 1
+   * line 15), 'bound' = the bound's error row; the other padding is evaluated once for comparison (docs/capmin.md)
+   */
+  pad: PadMode;
   seed: number;
   mcSamples: number;
   mcEngine: 'quasistatic' | 'transient';
@@ -92,13 +106,15 @@ export function defaultConfig(quick: boolean): RunConfig {
     phiFrom: 16,
     phis: Array.from({ length: 11 }, (_, i) => i + 1),
     tolerance: 0.01,
-    model: join(projectRoot(), 'models', 'vgg3-fashion.safetensors'),
+    model: shippedFile('models', 'vgg3-fashion.safetensors'),
     dataset: 'fashion',
     trainLimit: quick ? 2000 : undefined,
     testLimit: quick ? 500 : 5000,
     runs: quick ? 2 : 3,
     alg1Runs: 1,
+    mergeToward: 'lower',
     compareToward: true,
+    pad: 'paper',
     seed: 1,
     mcSamples: quick ? 200 : 1000,
     mcEngine: 'quasistatic',
@@ -133,18 +149,21 @@ function datasetSha(dir: string): string | null {
   return h.digest('hex');
 }
 
-/** Full (a+1)×(a+1) level-indexed P_map from one over kept levels (rows outside: the nearest bound's row). */
-export function expandKept(levels: readonly number[], matrix: readonly (readonly number[])[], a: number): number[][] {
+/**
+ * Full (a+1)×(a+1) level-indexed P_map from one over the kept levels lo..hi (Alg. 1 line 15 with φ = 0): rows outside
+ * the range follow `pad` ('paper': one-hot on the bound, 'bound': the bound's row).
+ */
+export function expandKept(levels: readonly number[], matrix: readonly (readonly number[])[], a: number, pad: PadMode): number[][] {
   const lo = levels[0]!;
   const hi = levels[levels.length - 1]!;
   const pos = new Map(levels.map((m, i) => [m, i]));
-  return Array.from({ length: a + 1 }, (_, m) => {
-    const c = m < lo ? lo : m > hi ? hi : m;
+  const rowOf = (c: number): number[] => {
     const row = new Array<number>(a + 1).fill(0);
     const src = matrix[pos.get(c)!]!;
     levels.forEach((n, j) => (row[n] = src[j]!));
     return row;
-  });
+  };
+  return padRows(a, lo, hi, rowOf, (c) => c, pad);
 }
 
 /** P_map of kept levels from a Monte-Carlo over their mapped currents (registered spike times; midway boundaries). */
@@ -158,8 +177,9 @@ interface KeptPmap {
   failed: number;
 }
 
-function keptPmapFromMc(levels: number[], currents: number[], mc: McResult): KeptPmap {
-  // decision boundaries midway between the kept levels' nominal registered spike times (paper Sec. IV-C)
+function keptPmapFromMc(levels: number[], currents: number[], mc: McResult, fClk: number): KeptPmap {
+  // decision boundaries midway between the kept levels' nominal registered spike times (paper Sec. IV-C), decided in
+  // integer clock cycles
   const nomOf = new Map(mc.nominal.map((n) => [n.level, n.tSpike]));
   const samplesOf = new Map(mc.byLevel.map((l) => [l.level, Array.from(l.tSpike).filter((t) => !Number.isNaN(t))]));
   const nominal = currents.map((m) => nomOf.get(m)!);
@@ -167,9 +187,15 @@ function keptPmapFromMc(levels: number[], currents: number[], mc: McResult): Kep
   // reuse the re-bucketing routine with "no merges": survivors = all kept levels
   const order = levels.slice();
   const readLevel: Record<number, number> = Object.fromEntries(levels.map((m) => [m, m]));
-  const rb = rebucket({ order, survivors: levels, survivorTimes: nominal, readLevel }, new Map(levels.map((m, i) => [m, samples[i]!])));
+  const rb = rebucket({ order, survivors: levels, survivorTimes: nominal, readLevel }, new Map(levels.map((m, i) => [m, samples[i]!])), { fClk });
   const failed = mc.byLevel.filter((l) => currents.includes(l.level)).reduce((s, l) => s + l.failed, 0);
   return { levels, currents, nominal, matrix: rb.matrix, samples, failed };
+}
+
+/** CapMin-V at φ toward `dir` on k₀'s P_map, re-bucketed from its raw samples with the merged boundaries (in clock cycles). */
+function capminVRebucketed(base: KeptPmap, phi: number, dir: MergeToward, fClk: number) {
+  const r = capminV(base.levels, base.nominal, base.matrix, phi, { mergeToward: dir });
+  return { r, rb: rebucket(r, new Map(base.levels.map((m, i) => [m, base.samples[i]!])), { fClk }) };
 }
 
 function stats(accs: number[], images: number): AccuracyStats {
@@ -206,12 +232,25 @@ export interface RunOutcome {
   wallSeconds: number;
 }
 
-/** Run the pipeline into `outDir` (created; re-used as a cache when it exists). */
-export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOutcome> {
-  const t0 = performance.now();
+/**
+ * Run the pipeline into `outDir` (created; re-used as a cache when it exists). The folder is locked for the run: a
+ * second run into it is a one-line error naming the process that holds it.
+ */
+export async function runPipeline(cfg: RunConfig, outDir: string, opts: { queue?: (dir: string) => SpiceQueue } = {}): Promise<RunOutcome> {
   const dir = resolve(outDir);
-  const cache = new StageCache(join(dir, 'cache'));
-  const store = new BatchStore(join(dir, 'cache', 'mc'));
+  mkdirChecked(dir, '--out');
+  const lock = acquireLock(dir, { what: 'run directory', command: 'run', where: '--out' });
+  try {
+    return await runPipelineLocked(cfg, dir, opts.queue);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runPipelineLocked(cfg: RunConfig, dir: string, makeQueue?: (dir: string) => SpiceQueue): Promise<RunOutcome> {
+  const t0 = performance.now();
+  const cache = new StageCache(join(dir, 'cache'), { where: '--out' });
+  const store = new BatchStore(join(dir, 'cache', 'mc'), { where: '--out' });
   const p = cfg.circuit;
   const a = p.a;
   for (const k of cfg.ks) if (!Number.isInteger(k) || k < 2 || k > a + 1) throw new CapminError(`--ks: ${k} out of range; allowed 2..${a + 1}`);
@@ -219,6 +258,8 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
   cfg.ks = [...new Set(cfg.ks)].sort((x, y) => y - x);
   if (!Number.isInteger(cfg.phiFrom) || cfg.phiFrom < 2 || cfg.phiFrom > a + 1) throw new CapminError(`--phi-from: ${cfg.phiFrom} out of range; allowed 2..${a + 1}`);
   cfg.phis = cfg.phis.filter((f) => f >= 1 && f <= cfg.phiFrom - 1);
+  if (cfg.mergeToward !== 'lower' && cfg.mergeToward !== 'higher') throw new CapminError(`--merge-toward: '${String(cfg.mergeToward).slice(0, 20)}' must be lower or higher`);
+  if (cfg.pad !== 'paper' && cfg.pad !== 'bound') throw new CapminError(`--pad: '${String(cfg.pad).slice(0, 20)}' must be paper or bound`);
 
   const missing: string[] = [];
   const notes: string[] = [];
@@ -231,7 +272,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       timings[name] = (timings[name] ?? 0) + (performance.now() - s) / 1000;
     }
   };
-  const prog = new RunProgress(2 + cfg.ks.length * (3 + cfg.runs) + cfg.phis.length * (cfg.runs * (cfg.compareToward ? 2 : 1) + cfg.alg1Runs) + 3);
+  const prog = new RunProgress(2 + cfg.ks.length * (3 + cfg.runs) + cfg.phis.length * (cfg.runs * (cfg.compareToward ? 2 : 1) + cfg.alg1Runs) + 2 * cfg.runs + 3);
 
   // ---- inputs and versions
   const modelSha = fileSha(cfg.model);
@@ -254,7 +295,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       throw new CapminError(`--model: ${cfg.model} is not a readable safetensors checkpoint (${(e as Error).message.slice(0, 120)})`);
     }
   }
-  const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string };
+  const pkg = { version: packageVersion() };
   const manifestBase = {
     tool: 'capmin',
     command: 'run',
@@ -267,19 +308,21 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
     started: new Date().toISOString(),
   };
   let previousInvocations: unknown[] = [];
-  try {
-    const prev = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { invocations?: unknown[]; started?: string; wallSeconds?: number; timings?: unknown; status?: string };
+  if (existsSync(join(dir, 'manifest.json'))) {
+    // a damaged manifest is a one-line error naming it (not a silently lost invocation history)
+    const prev = readManifest<{ invocations?: unknown[]; started?: string; wallSeconds?: number; timings?: unknown; status?: string }>(
+      join(dir, 'manifest.json'),
+      (j) => j.tool === 'capmin' && (j.invocations === undefined || Array.isArray(j.invocations)),
+    );
     previousInvocations = prev.invocations ?? (prev.wallSeconds !== undefined ? [{ started: prev.started, wallSeconds: prev.wallSeconds, timings: prev.timings }] : prev.started ? [{ started: prev.started, status: prev.status ?? 'interrupted' }] : []);
-  } catch {
-    /* first invocation */
   }
-  writeJsonAtomic(join(dir, 'manifest.json'), { ...manifestBase, status: 'running', invocations: previousInvocations });
+  writeJsonChecked(join(dir, 'manifest.json'), { ...manifestBase, status: 'running', invocations: previousInvocations }, '--out');
   const bnnKey = { modelSha, dataSha, a };
 
   // ---- BNN side
   const haveModel = modelSha !== null;
   const haveData = dataSha !== null;
-  if (!haveModel) missing.push(`checkpoint ${cfg.model} not found — F_MAC and every accuracy are missing (the trainer issue ships models/vgg3-fashion.safetensors)`);
+  if (!haveModel) missing.push(`checkpoint ${cfg.model} not found — F_MAC and every accuracy are missing (capmin ships models/vgg3-fashion.safetensors; capmin train makes one)`);
   if (!haveData) missing.push(`dataset folder ${dataDir} not found — F_MAC and every accuracy are missing (Debian package dataset-fashion-mnist)`);
   const bnnOk = haveModel && haveData;
   // Work on a copy of the checkpoint taken now, so a checkpoint rewritten during the run (e.g. by a running
@@ -304,6 +347,12 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
     });
     return r.value;
   };
+  /**
+   * Accuracy of a padded (a+1)×(a+1) P_map (Alg. 1 line 15). The padding carries the clipping (Eq. 4): its clipped rows
+   * are one-hot on the bound ('paper') or the bound's row ('bound'), so the engine reads every row as it stands and
+   * gets no separate clip (with one it would read clipped levels through the bound's row whatever the padding).
+   */
+  const evaluatePadded = (stage: string, pMap: number[][], run: number, extraKey: unknown) => evaluate(stage, { pMap, run }, extraKey);
 
   let fMac: RunResults['fMac'];
   let errorFree: RunResults['errorFree'];
@@ -329,10 +378,10 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
 
     // ---- circuit side: nominal quasi-static model (J_m, C_par)
     const spiceOk = ngspice !== null;
-    const queue = spiceOk ? new SpiceQueue(cfg.workers) : null;
+    const queue = spiceOk ? (makeQueue?.(dir) ?? new SpiceQueue(cfg.workers)) : null;
     let qs: QsModel | null = null;
     if (spiceOk) {
-      qs = (await time('nominal-model', () => cache.run('qs-model', { circuit: circuitKey, cardSha: modelCardSha }, () => nominalQsModel(p, { queue: queue!, store })))).value;
+      qs = (await time('nominal-model', () => cache.run('qs-model', { circuit: circuitKey, cardSha: modelCardSha, qs: [QS_RULE, QS_POINTS] }, () => nominalQsModel(p, { queue: queue!, store })))).value;
     }
 
     // ---- per k
@@ -347,14 +396,14 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       // sizing
       if (spiceOk && qs) {
         const sz = await time('sizing', () =>
-          cache.run('size', { circuit: circuitKey, cardSha: modelCardSha, levels: lv.levels, mapping: cfg.mapping, how: cfg.sizing, tol: cfg.sizingTol }, async () => {
+          cache.run('size', { circuit: circuitKey, cardSha: modelCardSha, qs: [QS_RULE, QS_POINTS], levels: lv.levels, mapping: cfg.mapping, how: cfg.sizing, tol: cfg.sizingTol }, async () => {
             if (cfg.sizing === 'transient') {
               const r = await sizeCapacitor({ circuit: p, levels: lv.levels, mapping: cfg.mapping, tol: cfg.sizingTol, queue: queue!, store, model: qs! });
               return { cMem: r.cMem, tSpike: r.tSpike, latency: r.latency, source: `SPICE bisection (${r.steps.length} transient steps)`, checkOk: true };
             }
             const r = await sizeCapacitor({ circuit: p, levels: lv.levels, mapping: cfg.mapping, tol: cfg.sizingTol, queue: queue!, store, model: qs!, verify: 'quasistatic' });
             // one SPICE transient check of every mapped current at the predicted C
-            const win = Math.max(p.tStop, 1.5 * Math.max(...currents.filter((m) => m > 0).map((m) => (r.cMem + qs!.cPar) * qs!.j[m]!)));
+            const win = windowAt(qs!, r.cMem, p);
             const mc = await runMonteCarlo({ circuit: { ...p, cMem: r.cMem }, sigmas: { ...cfg.sigmas, delvto: 0, mulu0: 0, dW: 0, dL: 0, globalDelvto: 0, globalMulu0: 0 }, seed: 0, samples: 1, levels: currents, engine: 'transient', window: win, queue: queue!, store, progress: false });
             const cycles = currents.map((m) => cycleOf(mc.nominal.find((n) => n.level === m)!.tCross, p.fClk));
             const ok = representable(cycles, 1);
@@ -379,20 +428,20 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       if (spiceOk && qs && row.cMem !== undefined) {
         const cMem = row.cMem;
         const pm = await time('montecarlo', () =>
-          cache.run('pmap', { circuit: circuitKey, cardSha: modelCardSha, cMem, levels: lv.levels, currents, sigmas: cfg.sigmas, seed: cfg.seed, samples: cfg.mcSamples, engine: cfg.mcEngine, cPar: qs!.cPar, check: cfg.crosscheckSamples }, async () => {
+          cache.run('pmap', { circuit: circuitKey, cardSha: modelCardSha, cMem, levels: lv.levels, currents, sigmas: cfg.sigmas, seed: cfg.seed, samples: cfg.mcSamples, engine: cfg.mcEngine, cPar: qs!.cPar, check: cfg.crosscheckSamples, buckets: 'clock-cycles' }, async () => {
             const base = { circuit: { ...p, cMem }, sigmas: cfg.sigmas, seed: cfg.seed, levels: currents, queue: queue!, store };
             const quiet = process.env.CAPMIN_QUIET === '1';
             let mc = await runMonteCarlo({ ...base, samples: cfg.mcSamples, engine: cfg.mcEngine, cPar: qs!.cPar, progress: quiet ? false : `  mc k=${k}` });
             let spot: SpotCheck | undefined;
             if (cfg.mcEngine === 'quasistatic' && cfg.crosscheckSamples > 0) {
-              // the fast path is used only where the transient reference agrees on the registered cycle (issue 3)
+              // the fast path is used only where the transient reference agrees on the registered cycle
               const n = Math.min(cfg.crosscheckSamples, cfg.mcSamples);
               const tr = await runMonteCarlo({ ...base, samples: n, engine: 'transient', window: mc.window, progress: quiet ? false : `  crosscheck k=${k}` });
               const o = compareEngines(mc, tr).overall;
               spot = { samples: o.compared, mismatches: o.mismatches, cycleMismatch: o.cycleMismatch, rmsDt: o.rmsDt, maxAbsDt: o.maxAbsDt, bound: QS_MISMATCH_BOUND, allowed: fastPathAllowed(o.mismatches, o.compared) };
               if (!spot.allowed) mc = await runMonteCarlo({ ...base, samples: cfg.mcSamples, engine: 'transient', window: mc.window, progress: quiet ? false : `  mc k=${k} (transient: fast path rejected)` });
             }
-            return { ...keptPmapFromMc(lv.levels, currents, mc), engine: mc.engine, spot };
+            return { ...keptPmapFromMc(lv.levels, currents, mc, p.fClk), engine: mc.engine, spot };
           }),
         );
         row.mcEngine = pm.value.engine;
@@ -403,11 +452,11 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
         if (k === a + 1 || k === cfg.phiFrom || k === 14 || k === Math.min(...cfg.ks)) pmaps.push({ label: `k = ${k}, C_mem = ${(cMem * 1e12).toFixed(2)} pF`, levels: lv.levels, matrix: pm.value.matrix });
         prog.step(`k=${k} Monte-Carlo P_map`, 1, `min p_ii ${Math.min(...row.pmapDiag).toFixed(3)}`);
         if (bnnOk) {
-          const full = expandKept(lv.levels, pm.value.matrix, a);
+          const full = expandKept(lv.levels, pm.value.matrix, a, cfg.pad);
           const accs: number[] = [];
           let images = 0;
           for (let run = 0; run < cfg.runs; run++) {
-            const r = await time('accuracy', () => evaluate('acc-var', { clip: [lv.lo, lv.hi], pMap: full, run }, null));
+            const r = await time('accuracy', () => evaluatePadded('acc-var', full, run, null));
             accs.push(r.accuracy);
             images = r.images;
             prog.step(`k=${k} accuracy under variation`, 1, `run ${run + 1}/${cfg.runs}: ${(100 * r.accuracy).toFixed(2)}%`);
@@ -427,24 +476,25 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
     if (fMac && !cfg.ks.includes(k0)) missing.push(`CapMin-V: k₀ = ${k0} is not in --ks, so it has no P_map; add it to --ks`);
     if (base0 && row0) {
       const phis: PhiResult[] = [];
-      const samples = new Map(base0.levels.map((m, i) => [m, base0.samples[i]!]));
+      const toward = cfg.mergeToward;
+      const otherToward: MergeToward = toward === 'lower' ? 'higher' : 'lower';
       /** level → read level over 0..a: clip to k₀'s range (Eq. 4), then the merge's read level (Alg. 1 line 15). */
       const clippedReadLevels = (readLevel: Record<number, number>) => Array.from({ length: a + 1 }, (_, m) => readLevel[Math.min(Math.max(m, row0.lo), row0.hi)]!);
-      /** Accuracy under variation of one CapMin-V P_map over `runs` runs (cached per φ and variant). */
+      /** Accuracy under variation of one padded CapMin-V P_map over `runs` runs (cached per φ and variant). */
       const capVAccuracy = async (pMap: number[][], runs: number, phi: number, variant: string, label: string): Promise<AccuracyStats> => {
         const accs: number[] = [];
         let images = 0;
         for (let run = 0; run < runs; run++) {
-          const e = await time('accuracy', () => evaluate('acc-capminv', { clip: [row0.lo, row0.hi], pMap, run }, { phi, variant }));
+          const e = await time('accuracy', () => evaluatePadded('acc-capminv', pMap, run, { phi, variant }));
           accs.push(e.accuracy);
           images = e.images;
           prog.step(`CapMin-V φ=${phi} (${label})`, 1, `run ${run + 1}: ${(100 * e.accuracy).toFixed(2)}%`);
         }
         return stats(accs, images);
       };
+      const mergeAt = (phi: number, dir: MergeToward) => capminVRebucketed(base0, phi, dir, p.fClk);
       for (const phi of cfg.phis) {
-        const r = capminV(base0.levels, base0.nominal, base0.matrix, phi);
-        const rb = rebucket(r, samples);
+        const { r, rb } = mergeAt(phi, toward);
         const cmp = compareMerge(r, rb, a, fMac!.total);
         const res: PhiResult = {
           phi,
@@ -458,31 +508,28 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
           latency: guaranteedResponseTime(r.survivorTimes),
         };
         if (bnnOk) {
-          res.accRebucket = await capVAccuracy(padRebucket(rb, a), cfg.runs, phi, 'rebucket', 're-bucketed');
-          if (cfg.alg1Runs > 0) res.accAlg1 = await capVAccuracy(padCapminV(r, a), cfg.alg1Runs, phi, 'alg1', 'Alg. 1 P_map');
+          res.accRebucket = await capVAccuracy(padRebucket(rb, a, { pad: cfg.pad }), cfg.runs, phi, 'rebucket', 're-bucketed');
+          if (cfg.alg1Runs > 0) res.accAlg1 = await capVAccuracy(padCapminV(r, a, { pad: cfg.pad }), cfg.alg1Runs, phi, 'alg1', 'Alg. 1 P_map');
         }
         if (cfg.compareToward) {
-          const rL = capminV(base0.levels, base0.nominal, base0.matrix, phi, { toward: 'lower' });
-          const rbL = rebucket(rL, samples);
-          const cmpL = compareMerge(rL, rbL, a, fMac!.total);
-          res.lower = {
-            survivors: rL.survivors,
-            readLevel: clippedReadLevels(rL.readLevel),
-            meanAbsErrRebucket: cmpL.meanAbsErrRebucket,
-            meanPCorrectRebucket: cmpL.weightedRebucket ?? cmpL.meanRebucket,
+          const o = mergeAt(phi, otherToward);
+          const cmpO = compareMerge(o.r, o.rb, a, fMac!.total);
+          res.other = {
+            mergeToward: otherToward,
+            survivors: o.r.survivors,
+            readLevel: clippedReadLevels(o.r.readLevel),
+            meanAbsErrRebucket: cmpO.meanAbsErrRebucket,
+            meanPCorrectRebucket: cmpO.weightedRebucket ?? cmpO.meanRebucket,
           };
-          if (bnnOk) res.lower.accRebucket = await capVAccuracy(padRebucket(rbL, a), cfg.runs, phi, 'rebucket-lower', 'toward lower, re-bucketed');
+          if (bnnOk) res.other.accRebucket = await capVAccuracy(padRebucket(o.rb, a, { pad: cfg.pad }), cfg.runs, phi, `rebucket-${otherToward}`, `toward ${otherToward}, re-bucketed`);
         }
         phis.push(res);
       }
-      capV = { k0, cMem: row0.cMem, lo: row0.lo, hi: row0.hi, phis, uses: 'rebucket' };
+      capV = { k0, cMem: row0.cMem, lo: row0.lo, hi: row0.hi, phis, uses: 'rebucket', mergeToward: toward, pad: cfg.pad };
       const last = phis[phis.length - 1];
       if (last) {
-        const rLast = capminV(base0.levels, base0.nominal, base0.matrix, last.phi);
-        pmaps.push({ label: `CapMin-V k₀=${k0}, φ=${last.phi}, re-bucketed`, levels: base0.levels, matrix: (() => {
-          const rb = rebucket(rLast, samples);
-          return rb.levels.map((_, i) => base0.levels.map((n) => { const j = rb.survivors.indexOf(n); return j < 0 ? 0 : rb.matrix[i]![j]!; }));
-        })() });
+        const { rb } = mergeAt(last.phi, toward);
+        pmaps.push({ label: `CapMin-V k₀=${k0}, φ=${last.phi}, toward ${toward}, re-bucketed`, levels: base0.levels, matrix: rb.levels.map((_, i) => base0.levels.map((n) => { const j = rb.survivors.indexOf(n); return j < 0 ? 0 : rb.matrix[i]![j]!; })) });
       }
     } else if (fMac && spiceOk) missing.push(`CapMin-V: no Monte-Carlo P_map at k₀ = ${k0}`);
 
@@ -518,6 +565,31 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       }
     }
 
+    // ---- padding of clipped rows: the other padding once, on the same runs, for k₀ and the selected CapMin-V φ
+    let padding: PaddingComparison | undefined;
+    if (bnnOk && base0 && row0?.accVar) {
+      const otherPad: PadMode = cfg.pad === 'paper' ? 'bound' : 'paper';
+      const accOf = async (stage: string, pMap: number[][], extraKey: unknown, label: string): Promise<AccuracyStats> => {
+        const accs: number[] = [];
+        let images = 0;
+        for (let run = 0; run < cfg.runs; run++) {
+          const e = await time('accuracy', () => evaluatePadded(stage, pMap, run, extraKey));
+          accs.push(e.accuracy);
+          images = e.images;
+          prog.step(`${label} (pad ${otherPad})`, 1, `run ${run + 1}: ${(100 * e.accuracy).toFixed(2)}%`);
+        }
+        return stats(accs, images);
+      };
+      const rows: PaddingComparison['rows'] = [{ method: 'CapMin', k: k0, kV: k0, acc: row0.accVar, accOther: await accOf('acc-var', expandKept(base0.levels, base0.matrix, a, otherPad), null, `k=${k0}`) }];
+      const sel = selections.find((s) => s.method === 'CapMin-V');
+      const f = sel && capV?.phis.find((x) => x.phi === sel.phi);
+      if (f?.accRebucket) {
+        const { rb } = capminVRebucketed(base0, f.phi, cfg.mergeToward, p.fClk);
+        rows.push({ method: 'CapMin-V', k: k0, phi: f.phi, kV: f.kV, acc: f.accRebucket, accOther: await accOf('acc-capminv', padRebucket(rb, a, { pad: otherPad }), { phi: f.phi, variant: 'rebucket' }, `CapMin-V φ=${f.phi}`) });
+      }
+      padding = { pad: cfg.pad, other: otherPad, rows };
+    }
+
     // ---- Fig. 3 and the analytic table
     let charging: ChargingCurves | undefined;
     let analytic: AnalyticRow[] | undefined;
@@ -538,7 +610,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       };
       prog.step('charging curves (Fig. 3)');
       const val = await time('analytic', () =>
-        cache.run('analytic', { circuit: circuitKey, cardSha: modelCardSha, levels: cfg.analyticLevels }, async () => {
+        cache.run('analytic', { circuit: circuitKey, cardSha: modelCardSha, qs: [QS_RULE, QS_POINTS], levels: cfg.analyticLevels }, async () => {
           const r = await validateLevels(p, cfg.analyticLevels, queue!, { progress: process.env.CAPMIN_QUIET !== '1' });
           return r.rows.map((x) => ({ level: x.level, iInit: x.iInit, tSpice: x.tSpice, tEq5: x.tEq5, relErr: x.relErr, tQuasiStatic: x.tQsPar }));
         }),
@@ -561,16 +633,26 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       }
     }
     notes.push(`Level → current mapping: ${cfg.mapping} (src/sizing). CapMin-V accuracies use P_maps re-bucketed from the raw Monte-Carlo samples with decision boundaries midway between the surviving spike times; the Alg. 1 (column-merge) P_map is evaluated alongside with ${cfg.alg1Runs} run(s).`);
-    notes.push(`CapMin-V merges into the neighbour with the higher diagonal entry, as specified (Alg. 1 lines 6–11 as printed merge into the lower one; \`capmin merge --toward lower\` gives that reading).`);
+    notes.push(
+      cfg.mergeToward === 'lower'
+        ? 'CapMin-V merges a removed spike time into the neighbour with the lower diagonal entry, as Alg. 1 lines 6–11 and the paper\'s prose say; merging toward the higher diagonal is evaluated alongside.'
+        : 'CapMin-V merges a removed spike time into the neighbour with the higher diagonal entry (a departure from Alg. 1 lines 6–11, which merge into the lower one; that direction is evaluated alongside).',
+    );
+    notes.push(
+      cfg.pad === 'paper'
+        ? 'Padded P_maps (Alg. 1 line 15): rows of clipped levels are one-hot on the bound, as line 15 prints it; the bound\'s error row instead is evaluated once for k₀ and the selected φ (Padding of clipped rows).'
+        : 'Padded P_maps (Alg. 1 line 15): rows of clipped levels are the bound\'s error row (a departure from line 15, which makes them one-hot on the bound; that padding is evaluated once for k₀ and the selected φ).',
+    );
 
     const id = dir.split(/[\\/]/).pop()!;
     const results: RunResults = {
       id,
       createdAt: new Date().toISOString(),
       quick: cfg.quick,
+      circuit: describeCircuit(p, modelCardSha),
       config: {
         ks: cfg.ks.join(','), phiFrom: cfg.phiFrom, phis: cfg.phis.join(','), tolerance: cfg.tolerance, model: cfg.model, dataset: cfg.dataset,
-        modelSha256: modelSha?.slice(0, 16) ?? null, modelMetadata: modelMeta, trainImages: cfg.trainLimit ?? 'all', testImages: cfg.testLimit ?? 'all', runs: cfg.runs, alg1Runs: cfg.alg1Runs, compareToward: cfg.compareToward, seed: cfg.seed,
+        modelSha256: modelSha?.slice(0, 16) ?? null, modelMetadata: modelMeta, trainImages: cfg.trainLimit ?? 'all', testImages: cfg.testLimit ?? 'all', runs: cfg.runs, alg1Runs: cfg.alg1Runs, mergeToward: cfg.mergeToward, compareToward: cfg.compareToward, pad: cfg.pad, seed: cfg.seed,
         mcSamples: cfg.mcSamples, mcEngine: cfg.mcEngine, sigmas: cfg.sigmas, mapping: cfg.mapping, sizing: cfg.sizing, sizingTol: cfg.sizingTol,
         cPar: qs?.cPar ?? null, vth: p.vth, v0: p.v0, fClk: p.fClk, a, ngspice, workers: cfg.workers,
       },
@@ -580,6 +662,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       baseline: baseRow,
       perK,
       capminV: capV,
+      padding,
       selections,
       charging,
       analytic,
@@ -592,7 +675,7 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
     const rep = writeReport(results, dir);
     prog.step('report', 1, rep.path);
     const wallSeconds = (performance.now() - t0) / 1000;
-    writeJsonAtomic(join(dir, 'manifest.json'), {
+    writeJsonChecked(join(dir, 'manifest.json'), {
       ...manifestBase,
       status: missing.length ? 'complete-with-missing' : 'complete',
       finished: new Date().toISOString(),
@@ -601,8 +684,8 @@ export async function runPipeline(cfg: RunConfig, outDir: string): Promise<RunOu
       cache: cache.stats,
       missing,
       // every invocation of this run folder (first run, resumes, cached re-runs) with its own timings
-      invocations: [...previousInvocations, { started: manifestBase.started, finished: new Date().toISOString(), wallSeconds, timings, cacheHits: cache.stats.hits, cacheMisses: cache.stats.misses }],
-    });
+      invocations: [...previousInvocations, { started: manifestBase.started, finished: new Date().toISOString(), wallSeconds, timings, cacheHits: cache.stats.hits, cacheMisses: cache.stats.misses, cacheCorrupt: cache.stats.corrupt }],
+    }, '--out');
     return { dir, report: rep.path, results, wallSeconds };
   } finally {
     await Promise.all([(trainPool as EvalPool | null)?.close(), (testPool as EvalPool | null)?.close()]);

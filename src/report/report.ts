@@ -6,9 +6,10 @@
  */
 import { join } from 'node:path';
 import { XMLBuilder } from 'fast-xml-parser';
-import type { AccuracyStats, KResult, PhiResult, RunResults, Selection } from '../pipeline/types.js';
+import type { AccuracyStats, KResult, PhiResult, RunResults, Selection } from './results.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { barPlot, heatmap, linePlot } from './svg.js';
+import { barPlot, heatmap, linePlot, niceTicks, stackedLinePlot, type LineSeries } from '../plot/svg.js';
+import { circuitLine, circuitRows } from '../circuit/describe.js';
 
 /** The paper's headline figures (Sec. IV-B/C, Fig. 8, Fig. 9; Fashion-MNIST VGG3 where dataset-specific). */
 export const PAPER = {
@@ -56,6 +57,11 @@ const fx = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinit
 // ---------------------------------------------------------------------------------------------
 // Figures
 
+/** The circuit a figure comes from, for its subtitle (`cMem` = the figure's capacitor, `null` = several or none). */
+function circuitOf(r: RunResults, cMem: number | null = r.circuit?.cMem ?? null): string {
+  return r.circuit ? circuitLine(r.circuit, cMem) : 'circuit not recorded in this run';
+}
+
 /** Fig. 1: F_MAC histogram on a log scale. */
 export function fmacFigure(r: RunResults): Figure | null {
   if (!r.fMac) return null;
@@ -63,6 +69,7 @@ export function fmacFigure(r: RunResults): Figure | null {
   const cats = total.map((_, m) => String(m));
   const svg = barPlot({
     title: `F_MAC over the ${r.fMac.split} set (${r.fMac.images} images)`,
+    subtitle: `sub-MACs of a = ${r.circuit?.a ?? (r.fMac.total.length - 1)} cells (a property of the network, not of the devices)`,
     xLabel: 'level m (conducting cells)',
     yLabel: 'occurrences (log)',
     categories: cats,
@@ -93,17 +100,20 @@ export function chargingFigure(r: RunResults): Figure | null {
   };
   const svg = linePlot({
     title: `Match-line voltage at C_mem = ${fx(pF(c.cMem))} pF`,
+    subtitle: circuitOf(r, c.cMem),
     xLabel: 't (ns)',
     yLabel: 'V(ML) (V)',
     series: c.curves.map((cv) => ({ name: `m = ${cv.level}${cv.tSpike !== null ? ` (spike ${fx(ns(cv.tSpike))} ns)` : ' (no spike)'}`, x: thin(cv.t).map((t) => t * 1e9), y: thin(cv.v), markers: false })),
     hLines: [{ y: c.vth, label: `V_th = ${c.vth} V` }],
     vLines: vLines.map((v) => ({ x: v.x * 1e9, label: v.label })),
-    width: 760,
-    height: 420,
+    styleCycle: true,
+    width: 900,
+    height: 440,
+
   });
   const rows: unknown[][] = [];
   for (const cv of c.curves) cv.t.forEach((t, i) => rows.push([cv.level, t, cv.v[i]]));
-  return { id: 'fig3-charging', caption: 'Fig. 3 — ML voltage over time for several levels; dashed: V_th; dotted: rising clock edges (the registered spike is the first edge after the crossing).', svg, csv: toCsv(['level', 't_s', 'v_V'], rows) };
+  return { id: 'fig3-charging', caption: 'Fig. 3 — ML voltage over time for several levels; grey dashed: V_th; grey dotted: rising clock edges (the registered spike is the first edge after the crossing).', svg, csv: toCsv(['level', 't_s', 'v_V'], rows) };
 }
 
 function accMean(a: AccuracyStats | undefined): number {
@@ -114,18 +124,19 @@ function accMean(a: AccuracyStats | undefined): number {
 export function accuracyFigure(r: RunResults): Figure | null {
   const ks = [...r.perK].sort((x, y) => y.k - x.k);
   if (ks.length === 0 && !r.capminV) return null;
-  const series = [];
+  // every series its own colour, dash and marker (filled and hollow alternate), so coinciding points stay visible
+  const series: LineSeries[] = [];
   const noVar = ks.filter((k) => k.accNoVar !== undefined);
-  if (noVar.length) series.push({ name: 'CapMin, no variation', x: noVar.map((k) => k.k), y: noVar.map((k) => 100 * k.accNoVar!) });
+  if (noVar.length) series.push({ name: 'CapMin, no variation', x: noVar.map((k) => k.k), y: noVar.map((k) => 100 * k.accNoVar!), dash: '', marker: 'circle', color: '#1f77b4' });
   const withVar = ks.filter((k) => k.accVar);
-  if (withVar.length) series.push({ name: 'CapMin, under variation', x: withVar.map((k) => k.k), y: withVar.map((k) => 100 * accMean(k.accVar)) });
+  if (withVar.length) series.push({ name: 'CapMin, under variation', x: withVar.map((k) => k.k), y: withVar.map((k) => 100 * accMean(k.accVar)), dash: '7 4', marker: 'square', hollow: true, color: '#ff7f0e' });
   const phis = r.capminV?.phis ?? [];
   const rb = phis.filter((p) => p.accRebucket);
-  if (rb.length) series.push({ name: `CapMin-V from k=${r.capminV!.k0} (re-bucketed)`, x: rb.map((p) => p.kV), y: rb.map((p) => 100 * accMean(p.accRebucket)) });
+  if (rb.length) series.push({ name: `CapMin-V from k=${r.capminV!.k0} (re-bucketed)`, x: rb.map((p) => p.kV), y: rb.map((p) => 100 * accMean(p.accRebucket)), dash: '', marker: 'triangle', color: '#2ca02c' });
   const a1 = phis.filter((p) => p.accAlg1);
-  if (a1.length) series.push({ name: `CapMin-V from k=${r.capminV!.k0} (Alg. 1 P_map)`, x: a1.map((p) => p.kV), y: a1.map((p) => 100 * accMean(p.accAlg1)), dashed: true });
-  const lo = phis.filter((p) => p.lower?.accRebucket);
-  if (lo.length) series.push({ name: `CapMin-V from k=${r.capminV!.k0}, toward lower`, x: lo.map((p) => p.kV), y: lo.map((p) => 100 * accMean(p.lower!.accRebucket)), dashed: true });
+  if (a1.length) series.push({ name: `CapMin-V from k=${r.capminV!.k0} (Alg. 1 P_map)`, x: a1.map((p) => p.kV), y: a1.map((p) => 100 * accMean(p.accAlg1)), dash: '2 3', marker: 'diamond', hollow: true, color: '#d62728' });
+  const oth = phis.filter((p) => p.other?.accRebucket);
+  if (oth.length) series.push({ name: `CapMin-V from k=${r.capminV!.k0}, toward ${oth[0]!.other!.mergeToward}`, x: oth.map((p) => p.kV), y: oth.map((p) => 100 * accMean(p.other!.accRebucket)), dash: '10 3 2 3', marker: 'down', color: '#9467bd' });
   if (series.length === 0) return null;
   const hLines = r.errorFree
     ? [
@@ -133,12 +144,54 @@ export function accuracyFigure(r: RunResults): Figure | null {
         { y: 100 * (r.errorFree.accuracy - r.tolerance), label: `−${fx(100 * r.tolerance, 1)} pt` },
       ]
     : [];
-  const svg = linePlot({ title: 'Test accuracy over k (Fig. 8)', xLabel: 'k (levels with their own spike time)', yLabel: 'accuracy (%)', series, hLines, width: 760, height: 420 });
+  const zoom = accuracyZoom(series, hLines);
+  const svg = linePlot({
+    title: 'Test accuracy over k (Fig. 8)',
+    subtitle: `${circuitOf(r, null)} · C_mem sized per k`,
+    xLabel: 'k (levels with their own spike time)',
+    yLabel: 'accuracy (%)',
+    series,
+    hLines,
+    yRange: zoom.range,
+    overview: zoom.overview ? { title: 'full range', yRange: [0, 100] } : undefined,
+    width: 1040,
+    height: 480,
+  });
   const rows: unknown[][] = [];
   for (const k of ks) rows.push(['CapMin', k.k, '', k.accNoVar, k.accVar?.mean, k.accVar?.min, k.accVar?.max, k.cMem]);
-  for (const p of phis) rows.push(['CapMin-V', p.kV, p.phi, '', p.accRebucket?.mean, p.accRebucket?.min, p.accRebucket?.max, r.capminV?.cMem, p.accAlg1?.mean, p.lower?.accRebucket?.mean]);
-  const csv = toCsv(['method', 'k', 'phi', 'acc_no_variation', 'acc_variation_mean', 'acc_variation_min', 'acc_variation_max', 'cMem_F', 'acc_alg1_mean', 'acc_toward_lower_mean'], rows);
-  return { id: 'fig8-accuracy', caption: 'Fig. 8 — accuracy over k: CapMin without variation (clipping only), CapMin under variation (Monte-Carlo P_map at the k-level capacitor, mean of the runs), CapMin-V (merging φ spike times of the k₀-level capacitor, plotted at k_V = k₀ − φ): merging toward the higher-diagonal neighbour as specified, re-bucketed (solid) and with Alg. 1\'s column-merged P_map (dashed), and merging toward the lower-diagonal neighbour as Alg. 1 lines 6–11 are printed, re-bucketed (dashed).', svg, csv };
+  const toward = r.capminV?.mergeToward ?? 'lower';
+  const other = toward === 'lower' ? 'higher' : 'lower';
+  for (const p of phis) rows.push(['CapMin-V', p.kV, p.phi, '', p.accRebucket?.mean, p.accRebucket?.min, p.accRebucket?.max, r.capminV?.cMem, p.accAlg1?.mean, p.other?.accRebucket?.mean]);
+  const csv = toCsv(['method', 'k', 'phi', 'acc_no_variation', 'acc_variation_mean', 'acc_variation_min', 'acc_variation_max', 'cMem_F', 'acc_alg1_mean', `acc_toward_${other}_mean`], rows);
+  const caption =
+    'Fig. 8 — accuracy over k: CapMin without variation (clipping only), CapMin under variation (Monte-Carlo P_map at the k-level capacitor, mean of the runs), CapMin-V (merging φ spike times of the k₀-level capacitor, plotted at k_V = k₀ − φ): ' +
+    `merging toward the ${toward}-diagonal neighbour${towardWhy(toward)}, re-bucketed and with Alg. 1's column-merged P_map, and merging toward the ${other}-diagonal neighbour${towardWhy(other)}, re-bucketed; the legend gives each series' line and marker.`;
+
+  const zoomNote = zoom.overview
+    ? ` Left: the range that holds the data near the error-free accuracy (${fx(zoom.range![0], 0)}–${fx(zoom.range![1], 0)} %); right: the full 0–100 % range with that window shaded, where the points below it (the collapse at small k) are visible.`
+    : '';
+  return { id: 'fig8-accuracy', caption: caption + zoomNote, svg, csv };
+}
+
+/**
+ * The y range of Fig. 8's main panel: the band of the data within 15 pt of the best accuracy (or of the error-free
+ * line), widened to nice ticks; when some points fall below it, an overview panel shows the full 0–100 % range.
+ */
+function accuracyZoom(series: LineSeries[], hLines: { y: number }[]): { range?: [number, number]; overview: boolean } {
+  const ys = series.flatMap((s) => s.y).filter((y) => Number.isFinite(y));
+  if (!ys.length) return { overview: false };
+  const refs = hLines.map((h) => h.y);
+  const top = Math.max(...ys, ...refs);
+  const band = ys.filter((y) => y >= top - 15);
+  const lo = Math.min(...band, ...refs);
+  const t = niceTicks(lo - 0.5, Math.min(100, top + 0.5), 6);
+  return { range: [Math.max(0, t.lo), Math.min(100, t.hi)], overview: ys.some((y) => y < t.lo) };
+}
+
+
+/** How a merge direction relates to the paper (Alg. 1 lines 6–11 and its prose merge into the lower-diagonal neighbour). */
+function towardWhy(t: 'lower' | 'higher'): string {
+  return t === 'lower' ? ' (Alg. 1 lines 6–11 as printed)' : ' (the opposite of Alg. 1 lines 6–11)';
 }
 
 /** Fig. 9: capacitance and latency bars for baseline / CapMin / CapMin-V, ours beside the paper's. */
@@ -150,17 +203,20 @@ export function costFigures(r: RunResults): Figure[] {
   const paperC = [PAPER.baselineC, PAPER.capminC, PAPER.capminVC].map((c) => c * 1e12);
   const cap = barPlot({
     title: 'Capacitor at ≤ 1 pt accuracy loss (Fig. 9)',
+    subtitle: `this run: ${circuitOf(r, null)}`,
     xLabel: 'method',
     yLabel: 'C_mem (pF)',
     categories: cats,
     series: [{ name: 'capmin (this run)', values: sel.map((s) => (s ? pF(s.cMem) : 0)) }, { name: 'paper (14nm FD-SOI)', values: paperC }],
     yLog: true,
-    width: 720,
+    width: 520,
+    height: 420,
   });
   const base = sel[0]?.latency;
   const paperLat = [1, 1 / PAPER.reduction, PAPER.capminVLatencyOverCapmin / PAPER.reduction];
   const lat = barPlot({
     title: 'Latency (GRT) relative to the baseline (Fig. 9)',
+    subtitle: `this run: ${circuitOf(r, null)}`,
     xLabel: 'method',
     yLabel: 'latency / baseline latency',
     categories: cats,
@@ -169,7 +225,8 @@ export function costFigures(r: RunResults): Figure[] {
       { name: 'paper', values: paperLat },
     ],
     yLog: true,
-    width: 720,
+    width: 520,
+    height: 420,
   });
   const csvC = toCsv(['method', 'k', 'phi', 'cMem_F', 'latency_s', 'energy_J', 'accuracy', 'paper_cMem_F'], order.map((m, i) => [m, sel[i]?.k, sel[i]?.phi, sel[i]?.cMem, sel[i]?.latency, sel[i]?.energy, sel[i]?.accuracy, [PAPER.baselineC, PAPER.capminC, PAPER.capminVC][i]]));
   const csvL = toCsv(['method', 'latency_s', 'latency_rel_baseline', 'paper_latency_rel_baseline'], order.map((m, i) => [m, sel[i]?.latency, sel[i] && base ? sel[i]!.latency / base : '', paperLat[i]]));
@@ -185,6 +242,10 @@ export function pmapFigures(r: RunResults): Figure[] {
     const labels = p.levels.map(String);
     const svg = heatmap({
       title: `P_map — ${p.label}`,
+      subtitle: circuitOf(r, null),
+      width: 520,
+      height: 500,
+
       xLabel: 'read level',
       yLabel: 'true level m',
       rowLabels: labels,
@@ -204,6 +265,7 @@ export function capacitanceFigure(r: RunResults): Figure | null {
   if (ks.length < 2) return null;
   const svg = linePlot({
     title: 'Smallest capacitor per k',
+    subtitle: circuitOf(r, null),
     xLabel: 'k',
     yLabel: 'C_mem (pF)',
     series: [{ name: 'C_mem (k levels distinct)', x: ks.map((k) => k.k), y: ks.map((k) => pF(k.cMem)) }],
@@ -212,6 +274,49 @@ export function capacitanceFigure(r: RunResults): Figure | null {
   });
   const csv = toCsv(['k', 'lo', 'hi', 'cMem_F', 'source', 'latency_s', 'energy_J'], ks.map((k) => [k.k, k.lo, k.hi, k.cMem, k.cMemSource, k.latency, k.energy]));
   return { id: 'cmem-over-k', caption: 'Smallest C_mem at which the k kept levels have distinct registered spike times.', svg, csv };
+}
+
+/**
+ * Eq. 5 against SPICE: the crossing time per level from the transient, from Eq. 5 with the extracted I_init, and from
+ * the quasi-static integral t = (C_mem + C_par)·∫dV/I; below, each model's relative error against SPICE.
+ */
+export function analyticFigure(r: RunResults): Figure | null {
+  const rows = (r.analytic ?? []).filter((a) => a.tSpice !== null).sort((x, y) => x.level - y.level);
+  if (rows.length < 2) return null;
+  const m = rows.map((a) => a.level);
+  const rel = (t: number | null | undefined, ref: number | null) => (t === null || t === undefined || ref === null ? NaN : (100 * (t - ref)) / ref);
+  const hasQs = rows.some((a) => a.tQuasiStatic !== undefined && a.tQuasiStatic !== null);
+  // SPICE is drawn last, as large hollow circles, so the models' markers show through where they agree with it
+  const spice: LineSeries = { name: 'SPICE transient', x: m, y: rows.map((a) => ns(a.tSpice)), dash: '', marker: 'circle', hollow: true, color: '#1f77b4' };
+  const times: LineSeries[] = [{ name: 'Eq. 5 (I_init)', x: m, y: rows.map((a) => ns(a.tEq5)), dash: '7 4', marker: 'square', color: '#d62728' }];
+  const errors: LineSeries[] = [{ name: 'Eq. 5 vs SPICE', x: m, y: rows.map((a) => (a.relErr === null ? NaN : 100 * a.relErr)), dash: '7 4', marker: 'square', color: '#d62728' }];
+  if (hasQs) {
+    times.push({ name: 'quasi-static ∫dV/I', x: m, y: rows.map((a) => ns(a.tQuasiStatic ?? null)), dash: '2 3', marker: 'triangle', color: '#2ca02c' });
+    errors.push({ name: 'quasi-static vs SPICE', x: m, y: rows.map((a) => rel(a.tQuasiStatic, a.tSpice)), dash: '2 3', marker: 'triangle', color: '#2ca02c' });
+  }
+  times.push(spice);
+  const svg = stackedLinePlot({
+    title: 'Spike time over level: SPICE, Eq. 5 and the quasi-static integral',
+    subtitle: circuitOf(r),
+    xLabel: 'level m (conducting cells)',
+    xRange: [0, Math.max(...m)],
+    panels: [
+
+      { yLabel: 'crossing time (ns)', yLog: true, series: times },
+      { yLabel: 'rel. error (%)', series: errors, hLines: [{ y: 0, label: 'SPICE' }] },
+    ],
+    width: 900,
+    panelHeight: 200,
+  });
+  const csv = toCsv(
+    ['level', 'iInit_A', 't_spice_s', 't_eq5_s', 't_quasistatic_s', 'rel_err_eq5', 'rel_err_quasistatic'],
+    rows.map((a) => [a.level, a.iInit, a.tSpice, a.tEq5, a.tQuasiStatic ?? null, a.relErr, a.tQuasiStatic === undefined || a.tQuasiStatic === null || a.tSpice === null ? null : (a.tQuasiStatic - a.tSpice) / a.tSpice]),
+  );
+  const caption =
+    'Eq. 5 versus SPICE — top: time until V(ML) crosses V_th per level m (log scale), from the SPICE transient, from Eq. 5 with the I_init extracted at V(ML) = 0, and' +
+    (hasQs ? ' from the quasi-static integral (C_mem + C_par)·∫dV/I(V) over the DC sweep' : ' (no quasi-static value in this run)') +
+    '; bottom: relative error against SPICE. Levels that never cross V_th are left out.';
+  return { id: 'analytic-eq5', caption, svg, csv };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -339,19 +444,21 @@ export function comparePaper(r: RunResults): ComparisonRow[] {
     const { pairs: shared, wins, losses } = vsCapMin((p) => p.accRebucket);
     if (shared.length) {
       const ok = wins > shared.length / 2 && losses === 0;
-      // the same count for merging toward the lower diagonal (Alg. 1 lines 6–11 as printed)
-      const { pairs: sharedL, wins: winsL, losses: lossesL } = vsCapMin((p) => p.lower?.accRebucket);
-      const lowerWhy = sharedL.length
-        ? ` Merging toward the lower-diagonal neighbour instead (Alg. 1 lines 6–11 as printed), CapMin-V beats CapMin at ${winsL} of ${sharedL.length} shared k values and loses at ${lossesL}${winsL > sharedL.length / 2 && lossesL <= 1 ? ', which confirms the paper for that reading' : ''}: toward the higher diagonal, merges snowball into one survivor (see "Merge direction" below).`
+      // the same count for the other merge direction
+      const toward = r.capminV!.mergeToward;
+      const other = toward === 'lower' ? 'higher' : 'lower';
+      const { pairs: sharedO, wins: winsO, losses: lossesO } = vsCapMin((p) => p.other?.accRebucket);
+      const otherWhy = sharedO.length
+        ? ` Merging toward the ${other}-diagonal neighbour instead${towardWhy(other)}, CapMin-V beats CapMin at ${winsO} of ${sharedO.length} shared k values and loses at ${lossesO} (see "Merge direction" below).`
         : '';
       rows.push({
         claim: 'CapMin-V (triangles in Fig. 8) sustains higher accuracy under variation for more points than CapMin alone (stars)',
         paper: 'yes, for every dataset',
-        ours: `same k: ${shared.map((x) => `k=${x.k}: ${pct(x.v)} vs ${pct(x.c)}`).join('; ')} (CapMin-V re-bucketed vs CapMin, under variation)${lowerNote(phisV)}`,
+        ours: `same k: ${shared.map((x) => `k=${x.k}: ${pct(x.v)} vs ${pct(x.c)}`).join('; ')} (CapMin-V toward the ${toward} diagonal, re-bucketed, vs CapMin, under variation)${otherNote(phisV)}`,
         verdict: ok ? 'confirmed' : wins > 0 ? 'partly' : 'not confirmed',
         why: ok
-          ? `Merging spike times keeps k₀'s clipping range and capacitor, so a merged level is read as a neighbouring level (a small, two-sided error) instead of being clipped away. This holds with the re-bucketed P_map; with Alg. 1's padding as specified (a removed level reads as the survivor it was merged into, possibly several levels away and always on the same side) accuracy falls off much sooner (see the CapMin-V table).`
-          : `As specified (merging toward the higher diagonal), CapMin-V beats CapMin beyond the sampling noise at ${wins} of ${shared.length} shared k values${losses ? ` and loses at ${losses}` : ''}; merging keeps k₀'s clip range but its merged buckets must still separate our P_map's spread.${lowerWhy}`,
+          ? `Merging spike times keeps k₀'s clipping range and capacitor, so a merged level is read as a neighbouring level (a small, two-sided error) instead of being clipped away. This holds with the re-bucketed P_map; with Alg. 1's column-merged P_map (a removed level reads as the survivor it was merged into, possibly several levels away and always on the same side) accuracy falls off much sooner (see the CapMin-V table).${otherWhy}`
+          : `Merging toward the ${toward} diagonal${towardWhy(toward)}, CapMin-V beats CapMin beyond the sampling noise at ${wins} of ${shared.length} shared k values${losses ? ` and loses at ${losses}` : ''}; merging keeps k₀'s clip range but its merged buckets must still separate our P_map's spread.${otherWhy}`,
       });
     }
   }
@@ -371,7 +478,7 @@ export function esc(s: string): string {
 
 function table(header: string[], rows: (string | number)[][], cls = ''): string {
   return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${esc(String(c))}</td>`).join('')}</tr>`)
+    .map((r) => `<tr>${r.map((c) => `<td${/^\S+$/.test(String(c)) ? ' class="n"' : ''}>${esc(String(c))}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
 
@@ -400,11 +507,12 @@ function kTable(r: RunResults): string {
   return table(['k', 'clip range', 'coverage', 'C_mem (pF)', 'C source', 'latency (ns)', 'energy (fJ)', 'acc. no var.', 'acc. variation (mean [min, max])', 'min p_ii', 'P_map engine', 'transient spot check: cycle mismatches'], rows);
 }
 
-/** CapMin-V accuracies when merging toward the lower-diagonal neighbour (Alg. 1 as printed), for the comparison row. */
-function lowerNote(phis: PhiResult[]): string {
-  const lo = phis.filter((p) => p.lower?.accRebucket);
-  if (!lo.length) return '';
-  return `; merging toward the lower diagonal instead (Alg. 1 as printed): ${lo.map((p) => `k=${p.kV}: ${pct(p.lower!.accRebucket!.mean)}`).join('; ')}`;
+/** CapMin-V accuracies when merging in the other direction, for the comparison row. */
+function otherNote(phis: PhiResult[]): string {
+  const o = phis.filter((p) => p.other?.accRebucket);
+  if (!o.length) return '';
+  const t = o[0]!.other!.mergeToward;
+  return `; merging toward the ${t} diagonal instead${towardWhy(t)}: ${o.map((p) => `k=${p.kV}: ${pct(p.other!.accRebucket!.mean)}`).join('; ')}`;
 }
 
 /** Largest number of clipped-range levels that read as one survivor. */
@@ -415,12 +523,30 @@ function largestGroup(readLevel: number[], lo: number, hi: number): number {
 }
 
 /** A paragraph on the merge direction, from the largest φ evaluated both ways. */
-function directionNote(phis: PhiResult[], lo: number, hi: number): string {
-  const last = [...phis].reverse().find((p) => p.lower);
+function directionNote(phis: PhiResult[], lo: number, hi: number, toward: 'lower' | 'higher'): string {
+  const last = [...phis].reverse().find((p) => p.other);
   if (!last) return '';
-  const gH = largestGroup(last.readLevel, lo, hi);
-  const gL = largestGroup(last.lower!.readLevel, lo, hi);
-  return `<p><b>Merge direction.</b> At φ = ${last.phi}, merging toward the higher-diagonal neighbour (as specified) reads up to ${gH} levels as one survivor (E|read−true| ${fx(last.meanAbsErrRebucket, 3)}), merging toward the lower one (Alg. 1 lines 6–11 as printed) up to ${gL} (E|read−true| ${fx(last.lower!.meanAbsErrRebucket, 3)}). A merged spike time's bucket is the union of two, so its diagonal entry rises; toward the higher diagonal, its next neighbour then merges into it too, and merges snowball into one survivor whose one-sided read error adds up over the chunks of a dot product.</p>`;
+  const other = last.other!.mergeToward;
+  const g = largestGroup(last.readLevel, lo, hi);
+  const gO = largestGroup(last.other!.readLevel, lo, hi);
+  const [gH, eH, gL, eL] = toward === 'higher' ? [g, last.meanAbsErrRebucket, gO, last.other!.meanAbsErrRebucket] : [gO, last.other!.meanAbsErrRebucket, g, last.meanAbsErrRebucket];
+  return (
+    `<p><b>Merge direction.</b> At φ = ${last.phi}, merging toward the lower-diagonal neighbour (Alg. 1 lines 6–11 as printed${toward === 'lower' ? ', this run\'s default' : ''}) reads up to ${gL} levels as one survivor (E|read−true| ${fx(eL, 3)}), ` +
+    `merging toward the higher one (the opposite of lines 6–11${other === 'higher' ? ', evaluated for comparison' : ', this run\'s setting'}) up to ${gH} (E|read−true| ${fx(eH, 3)}). ` +
+    `A merged spike time's bucket is the union of two, so its diagonal entry rises; toward the higher diagonal, its next neighbour then merges into it too, and merges can snowball into one survivor whose one-sided read error adds up over the chunks of a dot product.</p>`
+  );
+}
+
+/** The accuracy with the other padding of clipped rows (Alg. 1 line 15), for k₀ and the selected CapMin-V φ. */
+function paddingNote(r: RunResults): string {
+  const pd = r.padding;
+  if (!pd?.rows.length) return '';
+  const name = (p: 'paper' | 'bound') => (p === 'paper' ? 'one-hot on the bound (Alg. 1 line 15)' : "the bound's error row");
+  const rows = pd.rows.map((x) => [x.method, x.k, x.phi ?? '–', x.kV, pct(x.acc.mean), pct(x.accOther.mean), fx(100 * (x.accOther.mean - x.acc.mean), 2)]);
+  return (
+    `<h3>Padding of clipped rows</h3><p>Rows of clipped levels in this run's padded P_maps: <b>${esc(name(pd.pad))}</b> (<code>pad: ${esc(pd.pad)}</code>); the same runs with ${esc(name(pd.other))} (<code>pad: ${esc(pd.other)}</code>):</p>` +
+    table(['method', 'k', 'φ', 'k_V', `acc. (pad ${pd.pad})`, `acc. (pad ${pd.other})`, 'difference (pt)'], rows)
+  );
 }
 
 function phiTable(r: RunResults): string {
@@ -436,22 +562,68 @@ function phiTable(r: RunResults): string {
     fx(p.meanPCorrectRebucket, 3),
     fx(p.meanPCorrectAlg1, 3),
     fx(ns(p.latency), 2),
-    p.lower ? p.lower.survivors.join(' ') : '–',
-    pct(p.lower?.accRebucket?.mean),
-    fx(p.lower?.meanAbsErrRebucket, 3),
+    p.other ? p.other.survivors.join(' ') : '–',
+    pct(p.other?.accRebucket?.mean),
+    fx(p.other?.meanAbsErrRebucket, 3),
   ]);
-  return table(['φ', 'k_V', 'surviving levels (fastest first)', 'acc. (re-bucketed)', 'acc. (Alg. 1 P_map)', 'E|read−true| re-bucketed', 'E|read−true| Alg. 1', 'P(read = survivor) re-bucketed', 'P(read = survivor) Alg. 1', 'latency (ns)', 'toward lower: survivors', 'toward lower: acc. (re-bucketed)', 'toward lower: E|read−true|'], rows);
+  const o = r.capminV.mergeToward === 'lower' ? 'higher' : 'lower';
+  return table(['φ', 'k_V', 'surviving levels (fastest first)', 'acc. (re-bucketed)', 'acc. (Alg. 1 P_map)', 'E|read−true| re-bucketed', 'E|read−true| Alg. 1', 'P(read = survivor) re-bucketed', 'P(read = survivor) Alg. 1', 'latency (ns)', `toward ${o}: survivors`, `toward ${o}: acc. (re-bucketed)`, `toward ${o}: E|read−true|`], rows);
 }
 
 const CSS = `body{font-family:system-ui,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;color:#222;line-height:1.45}
 h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}figure{margin:16px 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.9em;color:#555}table{border-collapse:collapse;margin:8px 0;font-size:.9em;display:block;overflow-x:auto;max-width:100%}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f4f4f4}.missing{color:#a33}.verdict-confirmed{color:#176317;font-weight:bold}.verdict-partly{color:#8a6d00;font-weight:bold}
-.verdict-not{color:#a33;font-weight:bold}code{background:#f4f4f4;padding:0 3px}.grid2{display:flex;flex-wrap:wrap;gap:12px}.grid2 figure{flex:1 1 480px}`;
+.verdict-not{color:#a33;font-weight:bold}code{background:#f4f4f4;padding:0 3px}.grid2{display:flex;flex-wrap:wrap;gap:12px}.grid2 figure{flex:1 1 520px;min-width:0}
+table.config td:first-child{white-space:nowrap}table.config td{overflow-wrap:anywhere}
+@media print{@page{size:A4;margin:12mm}body{max-width:none;margin:0;padding:0;font-size:9.5pt;line-height:1.3}
+h1{font-size:15pt}h2{font-size:12.5pt;margin-top:1.2em;break-after:avoid}h3{font-size:11pt;break-after:avoid}
+table{display:table;width:100%;max-width:100%;overflow:visible;font-size:7.5pt;table-layout:auto}thead{display:table-header-group}
+tr,figure{break-inside:avoid}td,th{padding:2px 4px;overflow-wrap:break-word;hyphens:auto}th{overflow-wrap:anywhere}td.n{white-space:nowrap}
+
+
+.grid2{display:block}figure{margin:8px 0}figure svg{border:none;max-width:100%;height:auto}figcaption{font-size:8pt}figcaption a{display:none}
+a{color:inherit;text-decoration:none}}`;
+
+/** A configuration value as text: lists joined, null as '–', numbers as written. */
+function configValue(v: unknown): string {
+  if (v === null || v === undefined) return '–';
+  if (typeof v === 'string') {
+    // metadata values that hold JSON (a training history) are summarized, not dumped
+    if (/^\s*[[{]/.test(v)) {
+      try {
+        const j = JSON.parse(v) as unknown;
+        if (Array.isArray(j) && j.length && j.every((x) => x && typeof x === 'object')) return `${j.length} entries; last: ${configValue(j[j.length - 1])}`;
+        return configValue(j);
+      } catch {
+        return v;
+      }
+    }
+    return v;
+  }
+
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return v.map(configValue).join(', ');
+  return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k} = ${configValue(x)}`).join(', ');
+}
+
+/** The run configuration as readable rows: a nested object (e.g. the checkpoint's metadata) gives one row per key. */
+function configRows(config: Record<string, unknown>): string[][] {
+  const rows: string[][] = [];
+  for (const [k, v] of Object.entries(config)) {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const entries = Object.entries(v as Record<string, unknown>);
+      if (!entries.length) rows.push([k, '–']);
+      for (const [k2, v2] of entries) rows.push([`${k}: ${k2}`, configValue(v2)]);
+    } else rows.push([k, configValue(v)]);
+  }
+  return rows;
+}
 
 /** Build all figures of a run. */
-export function buildFigures(r: RunResults): { fmac: Figure | null; charging: Figure | null; accuracy: Figure | null; cost: Figure[]; pmaps: Figure[]; cmem: Figure | null } {
-  return { fmac: fmacFigure(r), charging: chargingFigure(r), accuracy: accuracyFigure(r), cost: costFigures(r), pmaps: pmapFigures(r), cmem: capacitanceFigure(r) };
+
+export function buildFigures(r: RunResults): { fmac: Figure | null; charging: Figure | null; accuracy: Figure | null; cost: Figure[]; pmaps: Figure[]; cmem: Figure | null; analytic: Figure | null } {
+  return { fmac: fmacFigure(r), charging: chargingFigure(r), accuracy: accuracyFigure(r), cost: costFigures(r), pmaps: pmapFigures(r), cmem: capacitanceFigure(r), analytic: analyticFigure(r) };
 }
 
 /** The report page as HTML text. */
@@ -491,8 +663,9 @@ export function reportHtml(r: RunResults, figs = buildFigures(r)): string {
   else if (r.perK.length) parts.push('<p>For every k the k most frequent levels were contiguous, so the clip range is exactly the top-k set.</p>');
   parts.push(`<h3>CapMin-V from k = ${esc(String(r.capminV?.k0 ?? '–'))}${r.capminV?.cMem ? ` (C_mem = ${fx(pF(r.capminV.cMem), 3)} pF)` : ''}</h3>`);
   parts.push(phiTable(r));
-  if (r.capminV) parts.push(`<p>The pipeline's CapMin-V accuracy uses the <b>${r.capminV.uses === 'rebucket' ? 're-bucketed' : 'Alg. 1'}</b> P_map.</p>`);
-  if (r.capminV) parts.push(directionNote(r.capminV.phis, r.capminV.lo, r.capminV.hi));
+  if (r.capminV) parts.push(`<p>The pipeline's CapMin-V accuracy uses the <b>${r.capminV.uses === 'rebucket' ? 're-bucketed' : 'Alg. 1'}</b> P_map and merges toward the <b>${r.capminV.mergeToward}</b>-diagonal neighbour${esc(towardWhy(r.capminV.mergeToward))}.</p>`);
+  if (r.capminV) parts.push(directionNote(r.capminV.phis, r.capminV.lo, r.capminV.hi, r.capminV.mergeToward));
+  parts.push(paddingNote(r));
   parts.push(figs.cmem ? figureHtml(figs.cmem) : '');
   // Fig. 1
   parts.push('<h2>MAC-level histogram F_MAC (Fig. 1)</h2>');
@@ -502,7 +675,9 @@ export function reportHtml(r: RunResults, figs = buildFigures(r)): string {
   parts.push(figs.charging ? figureHtml(figs.charging) : missingSection('Charging curves'));
   // Analytic
   parts.push('<h2>Analytic (Eq. 5) versus SPICE</h2>');
+  if (figs.analytic) parts.push(figureHtml(figs.analytic));
   if (r.analytic?.length) {
+
     parts.push(
       table(
         ['level m', 'I_init (µA)', 't SPICE (ns)', 't Eq. 5 (ns)', 'rel. error', 't quasi-static (ns)'],
@@ -518,7 +693,8 @@ export function reportHtml(r: RunResults, figs = buildFigures(r)): string {
   parts.push(r.missing.length ? `<ul>${r.missing.map((m) => `<li class="missing">${esc(m)}</li>`).join('')}</ul>` : '<p>Nothing: every stage ran.</p>');
   if (r.notes.length) parts.push(`<h2>Notes</h2><ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);
   parts.push('<h2>Run configuration and timings</h2>');
-  parts.push(table(['setting', 'value'], Object.entries(r.config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
+  parts.push(r.circuit ? table(['circuit', 'value'], circuitRows(r.circuit), 'config') : '<p class="missing">The circuit was not recorded in this run.</p>');
+  parts.push(table(['setting', 'value'], configRows(r.config), 'config'));
   parts.push(table(['stage', 'seconds'], Object.entries(r.timings).map(([k, v]) => [k, v.toFixed(1)])));
   parts.push('</body></html>');
   return parts.join('\n') + '\n';
@@ -527,7 +703,7 @@ export function reportHtml(r: RunResults, figs = buildFigures(r)): string {
 /** Write report.html, figures/*.svg and data/*.csv into `dir`; returns the report path and the figures. */
 export function writeReport(r: RunResults, dir: string): { path: string; figures: Figure[] } {
   const figs = buildFigures(r);
-  const all = [figs.fmac, figs.charging, figs.accuracy, ...figs.cost, ...figs.pmaps, figs.cmem].filter((f): f is Figure => f !== null);
+  const all = [figs.fmac, figs.charging, figs.accuracy, ...figs.cost, ...figs.pmaps, figs.cmem, figs.analytic].filter((f): f is Figure => f !== null);
   for (const f of all) {
     writeFileAtomic(join(dir, 'figures', `${f.id}.svg`), f.svg);
     writeFileAtomic(join(dir, 'data', `${f.id}.csv`), f.csv);

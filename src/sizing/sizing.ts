@@ -9,6 +9,8 @@
  *   Sec. IV-C says CapMin moves the important levels to slower, more reliable spike times. A set containing 0 is not
  *   shifted (level 0 is the no-spike outcome).
  */
+import { capEnergy } from '../analytic/equations.js';
+import { noSpikeWindow, qsCrossTime } from '../analytic/quasistatic.js';
 import type { CircuitParams } from '../circuit/params.js';
 import { SpiceQueue } from '../spice/runner.js';
 import { registerSpike } from '../spikes/spikes.js';
@@ -57,8 +59,7 @@ export interface QsModel {
 
 /** Crossing time of level m at C under the quasi-static model (Infinity beyond `window`). */
 export function qsTime(model: QsModel, m: number, cMem: number, window = Infinity): number {
-  const t = (cMem + model.cPar) * model.j[m]!;
-  return t > window ? Infinity : t;
+  return qsCrossTime(model.j[m]!, cMem, model.cPar, window);
 }
 
 /** Nominal quasi-static model from SPICE: one DC sweep of the nominal array + nominal transients for C_par. */
@@ -94,7 +95,7 @@ export function sweepRow(cMem: number, tCross: readonly number[], p: CircuitPara
     tSpike,
     distinct: distinctOutcomes(cyc),
     latency: fin.length ? Math.max(...fin) : null,
-    energy: 0.5 * cMem * p.vth * p.vth,
+    energy: capEnergy(cMem, p.vth),
   };
 }
 
@@ -108,9 +109,9 @@ export function capGrid(from: number, to: number, steps: number, scale: 'log' | 
   });
 }
 
-/** No-spike window at C (same rule as the Monte-Carlo engine): max(tStop, 3·C·J_1). */
+/** No-spike window of a transient at C under the nominal model (`noSpikeWindow`, the Monte-Carlo engine's rule). */
 export function windowAt(model: QsModel, cMem: number, p: CircuitParams): number {
-  return Math.max(p.tStop, 3 * cMem * model.j[Math.min(1, p.a)]!);
+  return noSpikeWindow(p.tStop, cMem, model.j[Math.min(1, p.a)]!);
 }
 
 /** Ratio between neighbouring points of the prediction grid (4000 points per 4 decades). */
@@ -247,7 +248,7 @@ export async function sizeCapacitor(opts: {
     tCross: hiRes.tCross.map((t) => (Number.isFinite(t) ? t : null)),
     tSpike,
     latency: fin.length ? Math.max(...fin) : null,
-    energy: 0.5 * hi * p.vth * p.vth,
+    energy: capEnergy(hi, p.vth),
     steps,
   };
 }

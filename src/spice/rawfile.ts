@@ -3,7 +3,8 @@
  * ngspice rewrote `No. Points` (left at 0 or larger than the data) from the byte count and flags the plot `truncated`.
  * `readRawFile` reads large binary files in fixed-size chunks (bounded extra memory); `parseRaw` works on a buffer.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { openUserFile } from '../util/readfile.js';
 import { SpiceError } from './runner.js';
 
 export interface RawVariable {
@@ -47,6 +48,25 @@ function bad(detail: string): SpiceError {
   return new SpiceError('no-output', `raw file: ${detail}`);
 }
 
+/** Most variables a raw file may declare (capmin's decks save a handful). */
+const MAX_VARIABLES = 100_000;
+/** Longest header searched for the Binary:/Values: marker. */
+const MAX_HEADER_BYTES = 64 * 1024 * 1024;
+/** Largest ASCII raw file parsed (ngspice writes binary unless told; ASCII is for tests and small runs). */
+const MAX_ASCII_BYTES = 256 * 1024 * 1024;
+/** Words ngspice, Spice3 and LTspice write on the `Flags:` line besides real/complex. */
+const FLAG_WORDS = new Set(['forward', 'log', 'stepped', 'fastaccess', 'double', 'padded', 'unpadded']);
+
+/** `Flags:` must say real or complex (absent = real); any other word is refused. */
+function parseFlags(text: string | undefined): 'real' | 'complex' {
+  if (text === undefined) return 'real';
+  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+  const kinds = words.filter((w) => w === 'real' || w === 'complex');
+  const other = words.find((w) => w !== 'real' && w !== 'complex' && !FLAG_WORDS.has(w));
+  if (kinds.length !== 1 || other !== undefined) throw bad(`bad 'Flags' '${text.slice(0, 40)}' (expected real or complex)`);
+  return kinds[0] as 'real' | 'complex';
+}
+
 /** Parse the text header (without the Binary:/Values: line). */
 function parseHeader(text: string): Omit<Header, 'binary'> {
   const lines = text.split('\n');
@@ -65,23 +85,25 @@ function parseHeader(text: string): Omit<Header, 'binary'> {
     if (c < 0) throw bad(`bad header line '${line.slice(0, 60)}'`);
     header[line.slice(0, c).trim()] = line.slice(c + 1).trim();
   }
-  nVars = Number(header['No. Variables']);
-  if (!Number.isInteger(nVars) || nVars <= 0) throw bad(`bad 'No. Variables' '${header['No. Variables'] ?? ''}'`);
+  const nvText = header['No. Variables'] ?? '';
+  nVars = /^\d{1,9}$/.test(nvText) ? Number(nvText) : NaN;
+  if (!(nVars >= 1 && nVars <= MAX_VARIABLES)) throw bad(`bad 'No. Variables' '${nvText.slice(0, 30)}' (allowed 1..${MAX_VARIABLES})`);
   for (; i < lines.length && variables.length < nVars; i++) {
     const line = lines[i]!.replace(/\r$/, '');
     if (line.trim() === '') continue;
     const parts = line.trim().split(/\s+/);
-    if (parts.length < 3) throw bad(`bad variable line '${line.slice(0, 60)}'`);
+    if (parts.length < 3 || parts[0] !== String(variables.length)) throw bad(`bad variable line '${line.slice(0, 60)}' (expected: ${variables.length} <name> <type>)`);
     variables.push({ name: parts[1]!, type: parts[2]! });
   }
   if (variables.length !== nVars) throw bad(`${variables.length} variables listed, header says ${nVars}`);
-  const flagText = (header['Flags'] ?? 'real').toLowerCase();
-  const declaredPoints = Number(header['No. Points'] ?? '0');
-  if (!Number.isInteger(declaredPoints) || declaredPoints < 0) throw bad(`bad 'No. Points' '${header['No. Points']}'`);
+  const flags = parseFlags(header['Flags']);
+  const npText = header['No. Points'] ?? '0';
+  const declaredPoints = /^\d{1,15}$/.test(npText) ? Number(npText) : NaN;
+  if (!Number.isSafeInteger(declaredPoints)) throw bad(`bad 'No. Points' '${npText.slice(0, 30)}' (a non-negative integer)`);
   const title = header['Title'] ?? '';
   const plotname = header['Plotname'] ?? '';
   for (const k of ['Title', 'Plotname', 'Flags', 'No. Variables', 'No. Points']) delete header[k];
-  return { title, plotname, flags: flagText.includes('complex') ? 'complex' : 'real', variables, declaredPoints, header };
+  return { title, plotname, flags, variables, declaredPoints, header };
 }
 
 /** Find the end of the header starting at `offset`: position of the Binary:/Values: marker. */
@@ -135,9 +157,14 @@ export function parseRaw(buf: Buffer): RawPlot[] {
     if (offset >= buf.length) break;
     const mk = findMarker(buf, offset);
     if (!mk) {
-      if (plots.length > 0 || buf.length - offset < 4096) throw new SpiceError('truncated', 'raw file: header ends before Binary:/Values:');
+      if (plots.length > 0) {
+        const last = plots[plots.length - 1]!;
+        throw new SpiceError('truncated', `raw file: ${buf.length - offset} bytes after plot '${last.plotname}' hold no Binary:/Values: header (cut off, or its 'No. Points' ${last.declaredPoints} is wrong)`);
+      }
+      if (buf.length - offset < 4096) throw new SpiceError('truncated', 'raw file: header ends before Binary:/Values:');
       throw bad('no Binary: or Values: section');
     }
+    if (mk.pos - offset > MAX_HEADER_BYTES) throw bad(`plot header of ${mk.pos - offset} bytes; at most ${MAX_HEADER_BYTES} are allowed`);
     const h = parseHeader(buf.toString('latin1', offset, mk.pos));
     const dataStart = mk.pos + (mk.binary ? BIN_MARK.length : ASC_MARK.length);
     const r = mk.binary ? readBinaryPlot(buf, dataStart, h) : readAsciiPlot(buf, dataStart, h);
@@ -183,32 +210,60 @@ function readBinaryPlot(buf: Buffer, start: number, h: Omit<Header, 'binary'>): 
   return { plot: makePlot(h, points, truncated, data), end };
 }
 
+const NONFINITE = /^[+-]?(?:nan|inf|infinity)(?:\([^)]*\))?$/i;
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** One ASCII raw value: a decimal, or nan/inf as C's printf writes them (kept, for `assertFinite`); else an error. */
+function asciiValue(tok: string, p: number, name: string): number {
+  if (DECIMAL.test(tok)) return Number(tok);
+  if (NONFINITE.test(tok)) return /nan/i.test(tok) ? NaN : tok.startsWith('-') ? -Infinity : Infinity;
+  throw bad(`ASCII point ${p}: value '${tok.slice(0, 30)}' of ${name.slice(0, 40)} is not a number`);
+}
+
+/** Whitespace-separated tokens of `buf[start, end)`, one at a time (no copy of the whole section). */
+function* asciiTokens(buf: Buffer, start: number, end: number): Generator<string> {
+  let i = start;
+  for (;;) {
+    while (i < end && (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0a || buf[i] === 0x0d)) i++;
+    if (i >= end) return;
+    const t0 = i;
+    while (i < end && !(buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0a || buf[i] === 0x0d)) i++;
+    if (i - t0 > 200) throw bad(`ASCII token of ${i - t0} characters at byte ${t0}`);
+    yield buf.toString('latin1', t0, i);
+  }
+}
+
 function readAsciiPlot(buf: Buffer, start: number, h: Omit<Header, 'binary'>): { plot: RawPlot; end: number } {
   // the data section ends at the next plot's Title: line or the end of the buffer
   let end = buf.indexOf('\nTitle:', start - 1, 'latin1');
   end = end < 0 ? buf.length : end + 1;
-  const text = buf.toString('latin1', start, end);
+  if (end - start > MAX_ASCII_BYTES) throw bad(`ASCII data section of ${end - start} bytes; at most ${MAX_ASCII_BYTES} are read (write binary raw files)`);
   const nv = h.variables.length;
   const complex = h.flags === 'complex';
-  const tokens = text.split(/\s+/).filter((s) => s.length > 0);
   const perPoint = nv + 1;
-  let points = Math.floor(tokens.length / perPoint);
-  let truncated = tokens.length % perPoint !== 0;
+  // first pass: count tokens, so the arrays are allocated once and never exceed the data present
+  let ntok = 0;
+  for (const _ of asciiTokens(buf, start, end)) ntok++;
+  const points = Math.floor(ntok / perPoint);
+  // ngspice ends each value with a newline: a last value without one may have been cut inside its digits
+  let truncated = ntok % perPoint !== 0 || (end === buf.length && end > start && buf[end - 1] !== 0x0a);
   if (h.declaredPoints === 0 || h.declaredPoints > points) truncated = true;
-  else if (h.declaredPoints < points) points = h.declaredPoints;
+  else if (h.declaredPoints < points) throw bad(`ASCII data has ${points} points, header 'No. Points' says ${h.declaredPoints}`);
   const data = h.variables.map(() => new Float64Array(complex ? 2 * points : points));
-  let k = 0;
+  const it = asciiTokens(buf, start, end);
+  const next = () => it.next().value as string;
   for (let p = 0; p < points; p++) {
-    const idx = Number(tokens[k++]);
-    if (idx !== p) throw bad(`ASCII point ${p} labelled '${tokens[k - 1]}'`);
+    const label = next();
+    if (!/^\d{1,15}$/.test(label) || Number(label) !== p) throw bad(`ASCII point ${p} labelled '${label.slice(0, 30)}'`);
     for (let v = 0; v < nv; v++) {
-      const tok = tokens[k++]!;
+      const tok = next();
+      const name = h.variables[v]!.name;
       if (complex) {
         const c = tok.indexOf(',');
-        data[v]![2 * p] = Number(c < 0 ? tok : tok.slice(0, c));
-        data[v]![2 * p + 1] = c < 0 ? 0 : Number(tok.slice(c + 1));
+        data[v]![2 * p] = asciiValue(c < 0 ? tok : tok.slice(0, c), p, name);
+        data[v]![2 * p + 1] = c < 0 ? 0 : asciiValue(tok.slice(c + 1), p, name);
       } else {
-        data[v]![p] = Number(tok);
+        data[v]![p] = asciiValue(tok, p, name);
       }
     }
   }
@@ -216,14 +271,14 @@ function readAsciiPlot(buf: Buffer, start: number, h: Omit<Header, 'binary'>): {
 }
 
 /**
- * Read a raw file from disk. Binary plots are read in chunks of about `chunkBytes` (so a large file needs only the
- * output arrays plus one chunk of memory); ASCII plots are parsed from text.
+ * Read a raw file from disk (regular files only, at most the raw-file cap). Binary plots are read in chunks of
+ * about `chunkBytes` (so a large file needs only the output arrays plus one chunk of memory); ASCII plots are
+ * parsed from text (at most 256 MiB).
  */
-export function readRawFile(path: string, opts: { chunkBytes?: number } = {}): RawPlot[] {
+export function readRawFile(path: string, opts: { chunkBytes?: number; field?: string } = {}): RawPlot[] {
   const chunkBytes = opts.chunkBytes ?? 1024 * 1024;
-  const fd = openSync(path, 'r');
+  const { fd, size } = openUserFile(path, { field: opts.field ?? 'raw file', kind: 'raw' });
   try {
-    const size = fstatSync(fd).size;
     if (size === 0) throw new SpiceError('no-output', `raw file ${path} is empty`);
     const plots: RawPlot[] = [];
     let offset = 0;
@@ -235,18 +290,26 @@ export function readRawFile(path: string, opts: { chunkBytes?: number } = {}): R
       while (lead < got && (hbuf[lead] === 0x0a || hbuf[lead] === 0x0d || hbuf[lead] === 0x20)) lead++;
       if (lead === got && offset + got >= size) break;
       let mk = findMarker(hbuf.subarray(0, got), lead);
-      while (!mk && got === hbuf.length && offset + got < size) {
-        hbuf = Buffer.allocUnsafe(hbuf.length * 2);
+      while (!mk && got === hbuf.length && offset + got < size && hbuf.length < MAX_HEADER_BYTES) {
+        hbuf = Buffer.allocUnsafe(Math.min(hbuf.length * 2, MAX_HEADER_BYTES));
         got = readSync(fd, hbuf, 0, Math.min(hbuf.length, size - offset), offset);
         mk = findMarker(hbuf.subarray(0, got), lead);
       }
-      if (!mk) throw new SpiceError('truncated', `raw file ${path}: header ends before Binary:/Values:`);
+      if (!mk) {
+        if (got >= MAX_HEADER_BYTES) throw bad(`${path}: no Binary:/Values: line in the first ${MAX_HEADER_BYTES} bytes of a plot`);
+        const last = plots[plots.length - 1];
+        if (last) {
+          throw new SpiceError('truncated', `raw file ${path}: ${size - offset} bytes after plot '${last.plotname}' hold no Binary:/Values: header (cut off, or its 'No. Points' ${last.declaredPoints} is wrong)`);
+        }
+        throw new SpiceError('truncated', `raw file ${path}: header ends before Binary:/Values:`);
+      }
       const h = parseHeader(hbuf.toString('latin1', lead, mk.pos));
       const dataStart = offset + mk.pos + (mk.binary ? BIN_MARK.length : ASC_MARK.length);
       if (!mk.binary) {
-        // ASCII: parse the rest from text (ASCII files are small in practice)
+        // ASCII: parse the rest from memory (ASCII files are small in practice)
+        if (size - offset > MAX_ASCII_BYTES) throw bad(`${path}: ASCII raw file of ${size - offset} bytes; at most ${MAX_ASCII_BYTES} are read (write binary raw files)`);
         const rest = Buffer.allocUnsafe(size - offset);
-        readSync(fd, rest, 0, rest.length, offset);
+        if (readSync(fd, rest, 0, rest.length, offset) !== rest.length) throw new SpiceError('truncated', `raw file ${path}: short read`);
         const sub = parseRaw(rest);
         plots.push(...sub);
         break;
@@ -289,9 +352,31 @@ export function vector(plot: RawPlot, name: string): Float64Array {
   return plot.data[i]!;
 }
 
-/** Throw a 'truncated' SpiceError when any plot is truncated (use for runs that should have completed). */
-export function assertComplete(plots: RawPlot[], what = 'raw file'): RawPlot[] {
+/**
+ * Throw a SpiceError when a vector of any plot holds NaN or ±Infinity: non-finite simulator output is a failed
+ * run, never a result. Names the plot, the vector and the first bad point.
+ */
+export function assertFinite(plots: RawPlot[], what = 'raw file'): RawPlot[] {
+  for (const p of plots) {
+    for (let v = 0; v < p.data.length; v++) {
+      const d = p.data[v]!;
+      for (let i = 0; i < d.length; i++) {
+        if (!Number.isFinite(d[i]!)) {
+          const point = p.flags === 'complex' ? i >> 1 : i;
+          throw new SpiceError('non-finite', `${what}: plot '${p.plotname}' vector ${p.variables[v]!.name} is ${d[i]} at point ${point} (non-finite simulator output)`);
+        }
+      }
+    }
+  }
+  return plots;
+}
+
+/**
+ * Check the plots of a run that should have completed: a 'truncated' SpiceError when any plot is truncated, and
+ * (unless `allowNonFinite`) the {@link assertFinite} check, so callers never take NaN/Infinity for a measurement.
+ */
+export function assertComplete(plots: RawPlot[], what = 'raw file', opts: { allowNonFinite?: boolean } = {}): RawPlot[] {
   const t = plots.find((p) => p.truncated);
   if (t) throw new SpiceError('truncated', `${what}: plot '${t.plotname}' has ${t.points} of ${t.declaredPoints || '?'} points`);
-  return plots;
+  return opts.allowNonFinite ? plots : assertFinite(plots, what);
 }

@@ -2,7 +2,8 @@
  * The paper's Fig. 3: V(t) of the match line for several MAC levels with the V_th line and the clock's rising edges.
  */
 import type { CircuitParams } from '../circuit/params.js';
-import { linePlot } from '../report/svg.js';
+import { linePlot } from '../plot/svg.js';
+import { circuitInfo, circuitLine, type CircuitInfo } from '../circuit/describe.js';
 import type { SpiceQueue } from '../spice/runner.js';
 import { runLevelTransient } from './spikes.js';
 
@@ -30,8 +31,11 @@ export async function fig3Waveforms(p: CircuitParams, levels: number[], crossing
   return { window, series };
 }
 
-/** SVG of the waveforms (time in ns), V_th as a horizontal line and each rising clock edge as a vertical line. */
-export function fig3Svg(p: CircuitParams, d: Fig3Data): string {
+/**
+ * SVG of the waveforms (time in ns), V_th as a horizontal line and each rising clock edge as a vertical line; the
+ * subtitle names the circuit (default: `circuitInfo(p)`, which reads the model card's hash).
+ */
+export function fig3Svg(p: CircuitParams, d: Fig3Data, circuit: CircuitInfo = circuitInfo(p)): string {
   const edges: { x: number; label?: string }[] = [];
   const per = 1 / p.fClk;
   const n = Math.floor(d.window / per);
@@ -39,8 +43,12 @@ export function fig3Svg(p: CircuitParams, d: Fig3Data): string {
   for (let k = every; k <= n; k += every) edges.push({ x: k * per * 1e9, ...(k === every ? { label: `clock ${k === 1 ? '' : `every ${every} `}edge` } : {}) });
   return linePlot({
     title: `Match-line voltage V(t), C_mem = ${(p.cMem * 1e12).toPrecision(3)} pF (paper Fig. 3)`,
-    xLabel: 'time [ns]',
-    yLabel: 'V(ML) [V]',
+    subtitle: circuitLine(circuit),
+    xLabel: 'time (ns)',
+    yLabel: 'V(ML) (V)',
+    styleCycle: true,
+    width: 900,
+    height: 460,
     series: d.series.map((s) => {
       // thin out to ≤ 400 points per curve
       const step = Math.max(1, Math.ceil(s.t.length / 400));

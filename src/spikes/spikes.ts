@@ -6,10 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDeck } from '../circuit/deck.js';
 import type { CircuitParams } from '../circuit/params.js';
-import { extractIinit } from '../analytic/extract.js';
+import { extractIinit } from './extract.js';
 import { assertComplete, parseRaw, vector, type RawPlot } from '../spice/rawfile.js';
-import { parseMeasures, runNgspiceFile, SpiceQueue, type RunOptions } from '../spice/runner.js';
+import { assertFiniteValues, parseMeasures, runNgspiceFile, SpiceError, SpiceQueue, type RunOptions } from '../spice/runner.js';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { CapminError } from '../util/errors.js';
 import { sha256, stableStringify } from '../util/hash.js';
 import { Progress } from '../util/progress.js';
 
@@ -64,6 +65,8 @@ export function registerSpike(tCross: number, fClk: number, tOffset = 0): { tSpi
 export function clockedSpike(plot: RawPlot, p: CircuitParams): { tSpike: number; clockCycle: number } | null {
   const t = vector(plot, 'time');
   const q = vector(plot, 'v(spk)');
+  assertFiniteValues(t, 'clocked transient: time');
+  assertFiniteValues(q, 'clocked transient: v(spk)');
   const tq = crossingTime(t, q, p.vdd / 2);
   if (tq === null) return null;
   const k = Math.round(tq * p.fClk);
@@ -83,7 +86,10 @@ export interface TranResult {
   durationMs: number;
 }
 
-/** Run the transient of level m (unclocked unless `clocked`), return the waveform and its crossing time. */
+/**
+ * Run the transient of level m (unclocked unless `clocked`), return the waveform and its crossing time. A waveform
+ * with NaN or infinite values is an error ('non-finite'), never "no spike".
+ */
 export async function runLevelTransient(
   p: CircuitParams,
   level: number,
@@ -102,6 +108,9 @@ export async function runLevelTransient(
   const plot = assertComplete(parseRaw(r.data), `transient m=${level}`)[0]!;
   const t = vector(plot, 'time');
   const v = vector(plot, 'v(ml)');
+  if (t.length === 0) throw new SpiceError('no-output', `transient m=${level}: no time points`);
+  assertFiniteValues(t, `transient m=${level}: time`);
+  assertFiniteValues(v, `transient m=${level}: v(ml)`);
   const out: TranResult = { level, t, v, tCross: crossingTime(t, v, p.vth), durationMs: r.durationMs };
   if (opts.measure) {
     const m = parseMeasures(r.stdout);
@@ -109,6 +118,14 @@ export async function runLevelTransient(
   }
   if (opts.clocked) out.clocked = clockedSpike(plot, p);
   return out;
+}
+
+/** A stored row that holds what a finished level holds (finite current; times finite or all null). */
+function isSpikeRow(r: SpikeRow): boolean {
+  const num = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x);
+  if (!num(r.iInit)) return false;
+  if (r.tCross === null) return r.tSpike === null && r.clockCycle === null;
+  return num(r.tCross) && num(r.tSpike) && Number.isInteger(r.clockCycle);
 }
 
 /** All levels 0..a. */
@@ -126,12 +143,14 @@ export function spikeCacheKey(p: CircuitParams, level: number): string {
 /**
  * Nominal S_FIRE: for each level m, I_init (ngspice op) and the transient crossing and registered spike time
  * (clock applied in post-processing). Simulations run in parallel on `queue` (default: one job per core). With
- * `cacheDir`, each level's row is stored under its content key (`spikeCacheKey`) and reused.
+ * `cacheDir`, each level's row is stored under its content key (`spikeCacheKey`) and reused; only finished rows are
+ * stored. A failed level rejects with the runner's SpiceError (its true cause: timeout, crash, disk full, ...)
+ * prefixed with the level; `run` is passed to every ngspice run (timeout, work root, binary).
  */
 export async function nominalSpikeTimes(
   p: CircuitParams,
   levels: number[] = allLevels(p.a),
-  opts: { queue?: SpiceQueue; progress?: boolean; cacheDir?: string } = {},
+  opts: { queue?: SpiceQueue; progress?: boolean; cacheDir?: string; run?: RunOptions } = {},
 ): Promise<SpikeRow[]> {
   const own = !opts.queue;
   const queue = opts.queue ?? new SpiceQueue();
@@ -143,7 +162,7 @@ export async function nominalSpikeTimes(
         if (cachePath && existsSync(cachePath)) {
           try {
             const row = JSON.parse(readFileSync(cachePath, 'utf8')) as SpikeRow;
-            if (row.level === level) {
+            if (row.level === level && isSpikeRow(row)) {
               prog?.tick(1, `m=${level} (cached)`);
               return row;
             }
@@ -151,11 +170,24 @@ export async function nominalSpikeTimes(
             /* unreadable cache entry: recompute */
           }
         }
-        const [iInit, tr] = await Promise.all([extractIinit(p, level, queue), runLevelTransient(p, level, { queue })]);
+        let iInit: number;
+        let tr: TranResult;
+        try {
+          [iInit, tr] = await Promise.all([extractIinit(p, level, queue, opts.run), runLevelTransient(p, level, { queue, run: opts.run })]);
+        } catch (e) {
+          throw e instanceof SpiceError && e.kind !== 'aborted' ? e.withContext(`level m=${level}`) : e;
+        }
         prog?.tick(1, `m=${level}`);
         const reg = tr.tCross === null ? null : registerSpike(tr.tCross, p.fClk);
         const row: SpikeRow = { level, iInit, tCross: tr.tCross, tSpike: reg?.tSpike ?? null, clockCycle: reg?.clockCycle ?? null };
-        if (cachePath) writeJsonAtomic(cachePath, row);
+        if (cachePath) {
+          try {
+            writeJsonAtomic(cachePath, row);
+          } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code ?? 'error';
+            throw new CapminError(`spike cache ${cachePath}: cannot write (${code}); free space there or choose another cache folder`, 'ECACHE', 1);
+          }
+        }
         return row;
       }),
     );

@@ -8,15 +8,11 @@
  * (OpenBLAS) accumulates in float32 with its own blocking and FMA order, the TypeScript
  * backends accumulate in float64 registers per k-panel and round to float32 when they store to C.
  */
-import { loadNative, type SgemmFn } from './native.js';
+import { loadNative } from './native.js';
+import type { Gemm } from './gemm-types.js';
 import { wasmGemm } from './wasm-gemm.js';
 
-export interface Gemm {
-  /** Backend name: 'openblas', 'wasm-simd', 'ts-blocked' or 'naive'. */
-  readonly name: string;
-  /** Row-major C = alpha·op(A)·op(B) + beta·C (see module doc). */
-  sgemm: SgemmFn;
-}
+export type { Gemm } from './gemm-types.js';
 
 function scaleC(M: number, N: number, beta: number, C: Float32Array, offC: number, ldc: number): void {
   if (beta === 1) return;

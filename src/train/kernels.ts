@@ -108,11 +108,20 @@ export const tsKernels: TrainKernels = {
             let m = src[r0 + c]!;
             let a = 0;
             const v1 = src[r1 + c]!;
-            if (v1 > m) (m = v1), (a = 1);
+            if (v1 > m) {
+              m = v1;
+              a = 1;
+            }
             const v2 = src[r2 + c]!;
-            if (v2 > m) (m = v2), (a = 2);
+            if (v2 > m) {
+              m = v2;
+              a = 2;
+            }
             const v3 = src[r3 + c]!;
-            if (v3 > m) (m = v3), (a = 3);
+            if (v3 > m) {
+              m = v3;
+              a = 3;
+            }
             dst[o + c] = m;
             arg[o + c] = a;
           }

@@ -5,8 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { shippedFile } from '../util/paths.js';
 
 /** Row-major `cblas_sgemm(CblasRowMajor, …)`: C = alpha·op(A)·op(B) + beta·C on Float32Array operands with offsets. */
 export type SgemmFn = (
@@ -44,15 +43,10 @@ export interface NativeAddon {
 let cached: NativeAddon | null | undefined;
 let loadError = '';
 
-/** Path of the addon: the first build/Release/capmin_native.node found walking up from this module. */
+/** Path of the addon, build/Release/capmin_native.node in the package directory, or null when it is not built. */
 export function nativeAddonPath(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const p = join(dir, 'build', 'Release', 'capmin_native.node');
-    if (existsSync(p)) return p;
-    dir = resolve(dir, '..');
-  }
-  return null;
+  const p = shippedFile('build', 'Release', 'capmin_native.node');
+  return existsSync(p) ? p : null;
 }
 
 /** The addon, or null (see `nativeLoadError()` for why). Loaded once per process. */

@@ -166,7 +166,7 @@ export function loadTrainState(dir: string, into: Vgg3State, opt: Adam): TrainPo
   VGG3_PARAM_KEYS.forEach((k, i) => {
     for (const [suffix, dst] of [['exp_avg', opt.m[i]!], ['exp_avg_sq', opt.v[i]!]] as const) {
       const t = tensors.get(`${k}.${suffix}`);
-      if (!t || t.dtype !== 'F32' || t.data.length !== dst.length) throw new CapminError(`${op}: ${k}.${suffix} missing or mis-shaped`, 'EDATA');
+      if (t?.dtype !== 'F32' || t.data.length !== dst.length) throw new CapminError(`${op}: ${k}.${suffix} missing or mis-shaped`, 'EDATA');
       dst.set(t.data as Float32Array);
     }
   });

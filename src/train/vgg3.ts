@@ -372,7 +372,10 @@ export class Vgg3Net {
       for (let j = 0; j < NC; j++) {
         const y = this.y4[bb * NC + j]!;
         const logit = sc * y;
-        if (logit > bestV) (bestV = logit), (best = j);
+        if (logit > bestV) {
+          bestV = logit;
+          best = j;
+        }
         const t = j === lab ? 1 : -1;
         const m = b - t * logit;
         let g = 0;
@@ -556,6 +559,11 @@ export function exactFirstLayer(images: Float32Array): boolean {
 export function argmax(v: ArrayLike<number>, off: number, n: number): number {
   let best = 0;
   let bv = v[off]!;
-  for (let j = 1; j < n; j++) if (v[off + j]! > bv) (bv = v[off + j]!), (best = j);
+  for (let j = 1; j < n; j++) {
+    if (v[off + j]! > bv) {
+      bv = v[off + j]!;
+      best = j;
+    }
+  }
   return best;
 }

@@ -9,7 +9,7 @@
  * adds each finished block into C. Accumulation is float32 (like BLAS, no FMA): results agree with the other
  * backends up to float rounding.
  */
-import type { Gemm } from './gemm.js';
+import type { Gemm } from './gemm-types.js';
 
 // ---- a tiny WebAssembly assembler ----
 const uleb = (n: number): number[] => {

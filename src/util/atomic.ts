@@ -1,7 +1,9 @@
-import { mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { hostname } from 'node:os';
 
 let counter = 0;
+const host = hostname().replace(/[^A-Za-z0-9_-]/g, '_');
 
 /**
  * Write a file atomically: write a temp file in the same folder, fsync, rename.
@@ -10,15 +12,26 @@ let counter = 0;
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`);
-  writeFileSync(tmp, data);
-  const fd = openSync(tmp, 'r');
+  // host + pid: writers on several machines of a shared filesystem never share a temp name
+  const tmp = join(dir, `.${basename(path)}.${host}.${process.pid}.${counter++}.tmp`);
   try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    writeFileSync(tmp, data);
+    const fd = openSync(tmp, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    // a full or read-only disk must not keep half-written temp files; the original error is the one to report
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      /* nothing was created */
+    }
+    throw e;
   }
-  renameSync(tmp, path);
 }
 
 /** Atomically write pretty JSON with a trailing newline. */

@@ -1,7 +1,8 @@
 /**
  * Progress for long work: count, rate and time left on stderr.
- * On a terminal the line redraws in place; otherwise a line is printed at most every `intervalMs`.
- * Silent when CAPMIN_QUIET=1 (tests) or `quiet` is set.
+ * On a terminal the line redraws in place; otherwise a line is printed at most every `intervalMs`, and a line
+ * is never printed twice (the final line only when something changed since the last one).
+ * Silent when CAPMIN_QUIET=1 (set by `--quiet`) or `quiet` is set.
  */
 export class Progress {
   private done = 0;
@@ -10,6 +11,10 @@ export class Progress {
   private totalWork = 0;
   private readonly start = Date.now();
   private lastPrint = 0;
+  /** done count and status of the last printed line (-1: none yet) */
+  private printedDone = -1;
+  private printedStatus = '';
+  private finished = false;
   private readonly tty: boolean;
   private readonly quiet: boolean;
 
@@ -33,7 +38,8 @@ export class Progress {
     this.done += n;
     this.work += work;
     const now = Date.now();
-    if (now - this.lastPrint >= this.intervalMs || this.done >= this.total) {
+    const reachedEnd = this.done >= this.total && this.printedDone < this.total;
+    if (now - this.lastPrint >= this.intervalMs || reachedEnd) {
       this.lastPrint = now;
       this.print(status);
     }
@@ -54,8 +60,10 @@ export class Progress {
     this.totalWork = Math.max(0, this.totalWork - work);
   }
 
-  /** Final line. */
+  /** Final line (printed once; piped output skips it when it would repeat the last line). */
   finish(status = ''): void {
+    if (this.finished) return;
+    this.finished = true;
     this.print(status, true);
   }
 
@@ -77,9 +85,16 @@ export class Progress {
 
   private print(status: string, final = false): void {
     if (this.quiet) return;
-    const text = this.line(status);
-    if (this.tty) this.stream.write(`\r\x1b[K${text}${final ? '\n' : ''}`);
-    else this.stream.write(text + '\n');
+    const same = this.done === this.printedDone && status === this.printedStatus;
+    this.printedDone = this.done;
+    this.printedStatus = status;
+    if (this.tty) {
+      // redraw in place; the final call only ends the line when it would show the same count again
+      if (same && final) this.stream.write('\n');
+      else this.stream.write(`\r\x1b[K${this.line(status)}${final ? '\n' : ''}`);
+      return;
+    }
+    if (!same) this.stream.write(this.line(status) + '\n');
   }
 }
 

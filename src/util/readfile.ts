@@ -48,7 +48,7 @@ export function readUserFile(path: string, opts: ReadUserFileOptions): Buffer {
   } catch (err) {
     const code = errnoOf(err);
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : `cannot open (${code || 'error'})`;
-    throw new CapminError(`${opts.field}: ${path}: ${why}`, 'EINPUT', 2);
+    throw new CapminError(`${opts.field}: cannot read ${path}: ${why}`, 'EINPUT', 2);
   }
   try {
     const st = fstatSync(fd);
@@ -85,4 +85,34 @@ export function readUserFile(path: string, opts: ReadUserFileOptions): Buffer {
 /** {@link readUserFile} decoded as text (`utf8` unless told). */
 export function readUserText(path: string, opts: ReadUserFileOptions & { encoding?: BufferEncoding }): string {
   return readUserFile(path, opts).toString(opts.encoding ?? 'utf8');
+}
+
+/**
+ * Open a user-named file for reading in pieces (e.g. large binary raw files): the same checks as
+ * {@link readUserFile} (regular file, at most the kind's cap) without reading it. The caller closes `fd`.
+ */
+export function openUserFile(path: string, opts: ReadUserFileOptions): { fd: number; size: number } {
+  const cap = opts.maxBytes ?? MAX_BYTES[opts.kind];
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = errnoOf(err);
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : `cannot open (${code || 'error'})`;
+    throw new CapminError(`${opts.field}: cannot read ${path}: ${why}`, 'EINPUT', 2);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      const what = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
+      throw new CapminError(`${opts.field}: ${path} is ${what}; a regular file is required`, 'EINPUT', 2);
+    }
+    if (st.size > cap) {
+      throw new CapminError(`${opts.field}: ${path} is ${st.size} bytes; at most ${cap} bytes are allowed for this kind of file`, 'EINPUT', 2);
+    }
+    return { fd, size: st.size };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
 }

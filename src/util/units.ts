@@ -8,11 +8,59 @@ const SUFFIX: Record<string, number> = {
 /** Unit letters a value may carry after its suffix (`10pF`, `0.8V`, `2GHz`). */
 export type Unit = 'F' | 'V' | 'A' | 's' | 'Hz' | 'Ohm' | 'degC' | '';
 
-const NUM = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)(meg|mil|[tgkmunpfa])?([a-z]*)$/i;
+/** Longest SPICE value text accepted (after trimming blanks) [characters]. */
+export const MAX_VALUE_LENGTH = 100;
+/** Longest level list (`--levels 0..4,7,9..22`) accepted [characters]. */
+export const MAX_LEVELS_LENGTH = 4096;
+
+const SUFFIX_CHARS = 'tgkmunpfa';
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
 
 /**
- * Parse a SPICE-style number (`9.6p`, `2G`, `1e-12`, `10pF`) into SI base units.
- * Throws a one-line error naming `field` when the text is not a finite number,
+ * Split `[+-](digits[.digits]|.digits)[e[+-]digits][suffix][letters]` in one left-to-right pass (linear time; ASCII
+ * digits only, so full-width digits are not numbers). The suffix is `meg`, `mil` or one of t g k m u n p f a, the
+ * remaining letters are the unit. Returns null when the text is not of that form.
+ */
+function scanSpiceNumber(s: string): { num: string; suffix: string; tail: string } | null {
+  let i = 0;
+  const n = s.length;
+  if (i < n && (s[i] === '+' || s[i] === '-')) i++;
+  let digits = 0;
+  while (i < n && isDigit(s.charCodeAt(i))) {
+    i++;
+    digits++;
+  }
+  if (i < n && s[i] === '.') {
+    i++;
+    while (i < n && isDigit(s.charCodeAt(i))) {
+      i++;
+      digits++;
+    }
+  }
+  if (digits === 0) return null;
+  if (i < n && (s[i] === 'e' || s[i] === 'E')) {
+    let j = i + 1;
+    if (j < n && (s[j] === '+' || s[j] === '-')) j++;
+    if (j < n && isDigit(s.charCodeAt(j))) {
+      while (j < n && isDigit(s.charCodeAt(j))) j++;
+      i = j;
+    }
+  }
+  const num = s.slice(0, i);
+  const rest = s.slice(i);
+  const low = rest.slice(0, 3).toLowerCase();
+  const suffix = low === 'meg' || low === 'mil' ? rest.slice(0, 3) : rest.length > 0 && SUFFIX_CHARS.includes(rest[0]!.toLowerCase()) ? rest[0]! : '';
+  const tail = rest.slice(suffix.length);
+  if (!/^[a-z]*$/i.test(tail)) return null;
+  return { num, suffix, tail };
+}
+
+/**
+ * Parse a SPICE-style number (`9.6p`, `2G`, `1e-12`, `10pF`) into SI base units, in linear time.
+ * Throws a one-line error naming `field` when the text is longer than MAX_VALUE_LENGTH, is not a finite number,
  * carries a unit other than `unit`, or falls outside [min, max].
  */
 export function parseSpiceValue(
@@ -27,14 +75,14 @@ export function parseSpiceValue(
     value = text;
   } else {
     const s = String(text).trim();
-    const m = NUM.exec(s);
+    if (s.length > MAX_VALUE_LENGTH) throw inputError(field, `'${clip(s)}' is longer than ${MAX_VALUE_LENGTH} characters; ${range}`);
+    const m = scanSpiceNumber(s);
     if (!m) throw inputError(field, `'${clip(s)}' is not a number (use e.g. 9.6p, 2G, 1e-12); ${range}`);
-    const mult = m[2] ? SUFFIX[m[2].toLowerCase()]! : 1;
-    const tail = m[3] ?? '';
-    if (tail && !unitMatches(tail, unit)) {
-      throw inputError(field, `'${clip(s)}' has unit '${tail}', expected ${unit || 'a plain number'}; ${range}`);
+    const mult = m.suffix ? SUFFIX[m.suffix.toLowerCase()]! : 1;
+    if (m.tail && !unitMatches(m.tail, unit)) {
+      throw inputError(field, `'${clip(s)}' has unit '${m.tail}', expected ${unit || 'a plain number'}; ${range}`);
     }
-    value = Number(m[1]) * mult;
+    value = Number(m.num) * mult;
   }
   if (!Number.isFinite(value)) throw inputError(field, `must be finite; ${range}`);
   if (integer && !Number.isInteger(value)) throw inputError(field, `must be an integer; ${range}`);
@@ -50,7 +98,8 @@ function unitMatches(tail: string, unit: Unit): boolean {
 }
 
 function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s.replace(/[\r\n]/g, '\\n');
+  const t = s.length > 40 ? `${s.slice(0, 37)}...` : s;
+  return t.replace(/[\r\n]/g, '\\n');
 }
 
 function fmtRange(min: number, max: number, unit: Unit): string {
@@ -90,7 +139,8 @@ export function spiceNumber(value: number): string {
 
 /** Parse an inclusive integer range `9..22` or a single integer, checked against [min, max]. */
 export function parseLevelRange(field: string, text: string, min: number, max: number): number[] {
-  const s = text.trim();
+  const s = String(text).trim();
+  if (s.length > MAX_LEVELS_LENGTH) throw inputError(field, `'${clip(s)}' is longer than ${MAX_LEVELS_LENGTH} characters; use ranges like 9..22 within ${min}..${max}`);
   const parts = s.split(',').map((p) => p.trim()).filter(Boolean);
   if (parts.length === 0) throw inputError(field, `'${clip(s)}' is empty; use e.g. 9..22 or 3,5,7 within ${min}..${max}`);
   const out = new Set<number>();

@@ -37,7 +37,7 @@ beforeAll(() => {
 describe.skipIf(!existsSync(FASHION))('capmin fmac / eval', () => {
   it('fmac --json writes CSV, JSON, SVG and a manifest, and reuses the result', async () => {
     const out = join(dir, 'fmac');
-    const args = ['--model', modelPath, '--split', 'train', '--limit', '40', '--threads', '1', '--out', out, '--json'];
+    const args = ['--model', modelPath, '--split', 'train', '--limit', '40', '--workers', '1', '--out', out, '--json'];
     const j = JSON.parse(await capture(() => fmacMain(args)));
     expect(j.total).toHaveLength(33);
     expect(j.images).toBe(40);
@@ -58,7 +58,7 @@ describe.skipIf(!existsSync(FASHION))('capmin fmac / eval', () => {
     const p = Array.from({ length: 33 }, (_, m) => Array.from({ length: 33 }, (_, k) => (k === m ? 0.9 : k === Math.min(m + 1, 32) ? 0.1 : 0)).map((v, k) => (m === 32 && k === 32 ? 1 : v)));
     const pm = join(dir, 'p.csv');
     writeFileSync(pm, pMapToCsv(p));
-    const args = ['--model', modelPath, '--limit', '30', '--threads', '1', '--clip', '8,24', '--pmap', pm, '--runs', '3', '--seed', '4', '--json'];
+    const args = ['--model', modelPath, '--limit', '30', '--workers', '1', '--clip', '8,24', '--pmap', pm, '--runs', '3', '--seed', '4', '--json'];
     const j = JSON.parse(await capture(() => evalMain(args)));
     expect(j.images).toBe(30);
     expect(j.accuracies).toHaveLength(3);
@@ -67,7 +67,7 @@ describe.skipIf(!existsSync(FASHION))('capmin fmac / eval', () => {
     expect(j.min).toBeLessThanOrEqual(j.mean);
     expect(j.max).toBeGreaterThanOrEqual(j.mean);
     expect(j.imagesPerSecond).toBeGreaterThan(0);
-    const text = await capture(() => evalMain(['--model', modelPath, '--limit', '20', '--threads', '1']));
+    const text = await capture(() => evalMain(['--model', modelPath, '--limit', '20', '--workers', '1']));
     expect(text).toMatch(/accuracy: \d+\.\d\d% \(deterministic setting/);
   });
 

@@ -74,6 +74,8 @@ describe('P_map files', () => {
     expect(() => readPMap(f, A)).toThrow(CapminError);
     expect(() => readPMap(f, A)).toThrow(/row 7 sums to 0\.5/);
     writeFileSync(f, JSON.stringify({ matrix: [[1]] }));
+    expect(() => readPMap(f, A)).toThrow(/1×1 without a list of its levels.*33×33/); // a partial P_map must name its levels
+    writeFileSync(f, JSON.stringify({ levels: [0], matrix: [[1]] }));
     expect(() => readPMap(f, A)).not.toThrow(); // one level (0): rest identity
     const n = join(dir, 'bad.npy');
     writeFileSync(n, encodeNpy(new Float64Array(32 * 32), [32, 32]));

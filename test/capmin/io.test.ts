@@ -80,12 +80,12 @@ describe('commands', () => {
   it('capmin merge --json', async () => {
     const p = file('pm.json', JSON.stringify({ levels: [1, 2, 3, 4], matrix: [[0.9, 0.1, 0, 0], [0.1, 0.8, 0.1, 0], [0, 0.1, 0.7, 0.2], [0, 0, 0.4, 0.6]] }));
     const s = file('sp.json', JSON.stringify([1, 2, 3, 4].map((m) => ({ level: m, tSpike: (5 - m) * 1e-9 }))));
-    const { code, out } = await capture(() => mergeMain(['--pmap', p, '--spikes', s, '--phi', '2', '--a', '6', '--json']));
+    const { code, out } = await capture(() => mergeMain(['--pmap', p, '--spikes', s, '--phi', '2', '--cells', '6', '--json']));
     expect(code).toBe(0);
     const j = JSON.parse(out);
     expect(j.survivors).toEqual([3, 1]);
     expect(j.readLevelTable).toEqual([1, 1, 1, 3, 3, 3, 3]);
     expect(j.padded.length).toBe(7);
-    await expect(mergeMain(['--pmap', p, '--spikes', s, '--phi', '4', '--a', '6'])).rejects.toThrow(/--phi/);
+    await expect(mergeMain(['--pmap', p, '--spikes', s, '--phi', '4', '--cells', '6'])).rejects.toThrow(/--phi/);
   });
 });

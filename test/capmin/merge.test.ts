@@ -48,19 +48,21 @@ describe('CapMin-V (Alg. 1)', () => {
     expect(r.survivors).toEqual([3, 1]);
   });
 
-  it('interior merge: into the lower-diagonal neighbour (Alg. 1 line 6) or the higher one', () => {
+  it('interior merge: into the lower-diagonal neighbour (Alg. 1 line 6, the default) or the higher one', () => {
     const q = [
       [0.7, 0.3, 0],
       [0.25, 0.5, 0.25],
       [0, 0.1, 0.9],
     ];
-    const lower = capminV([30, 20, 10], [1, 2, 3], q, 1, { toward: 'lower' });
+    const lower = capminV([30, 20, 10], [1, 2, 3], q, 1, { mergeToward: 'lower' });
+    expect(capminV([30, 20, 10], [1, 2, 3], q, 1)).toEqual(lower);
+    expect(lower.mergeToward).toBe('lower');
     expect(lower.steps[0]).toMatchObject({ removed: 20, into: 30, direction: 'left', reason: 'neighbour-diagonal' });
     close(lower.merged, [
       [1, 0],
       [0.1, 0.9],
     ]);
-    const higher = capminV([30, 20, 10], [1, 2, 3], q, 1, { toward: 'higher' });
+    const higher = capminV([30, 20, 10], [1, 2, 3], q, 1, { mergeToward: 'higher' });
     expect(higher.steps[0]).toMatchObject({ removed: 20, into: 10, direction: 'right' });
     close(higher.merged, [
       [0.7, 0.3],
@@ -100,9 +102,10 @@ describe('CapMin-V (Alg. 1)', () => {
     expect(() => capminV(LEVELS, TIMES, P, 4)).toThrow(/0\.\.3/);
   });
 
-  it('pads back to the clipped range and beyond (Alg. 1 line 15)', () => {
+  it('pads back to the clipped range and beyond (Alg. 1 line 15): clipped rows one-hot on the bound by default', () => {
     const r = capminV(LEVELS, TIMES, P, 2);
     const full = padCapminV(r, 6);
+    expect(padCapminV(r, 6, { pad: 'paper' })).toEqual(full);
     expect(full.length).toBe(7);
     const row = (m: number) => full[m]!.map((v) => Number(v.toFixed(12)));
     expect(row(0)).toEqual([0, 1, 0, 0, 0, 0, 0]); // clipped to 1, read as 1
@@ -110,8 +113,15 @@ describe('CapMin-V (Alg. 1)', () => {
     expect(row(2)).toEqual([0, 1, 0, 0, 0, 0, 0]); // removed, merged into 1
     expect(row(3)).toEqual([0, 0.1, 0, 0.9, 0, 0, 0]);
     expect(row(4)).toEqual(row(3)); // removed, merged into 3
-    expect(row(6)).toEqual(row(3)); // clipped to 4 → 3
+    expect(row(5)).toEqual([0, 0, 0, 1, 0, 0, 0]); // clipped to 4, which reads as 3: one-hot (the "1s" of line 15)
+    expect(row(6)).toEqual(row(5));
     full.forEach((r2) => expect(r2.reduce((s, x) => s + x, 0)).toBeCloseTo(1, 12));
+    // pad 'bound': a clipped level is read through the bound's spike time, with its error row
+    const bound = padCapminV(r, 6, { pad: 'bound' });
+    expect(bound[6]).toEqual(full[4]);
+    expect(bound[0]).toEqual(full[1]);
+    for (let m = 1; m <= 4; m++) expect(bound[m]).toEqual(full[m]);
+    expect(() => padCapminV(r, 6, { pad: 'x' as never })).toThrow(/pad/);
     expect(readLevelTable(r, 6)).toEqual([1, 1, 1, 3, 3, 3, 3]);
   });
 
@@ -143,10 +153,14 @@ describe('re-bucketing with merged boundaries', () => {
       [0.25, 0.75],
     ]);
     expect(rb.pCorrect.map((x) => Number(x.toFixed(12)))).toEqual([1, Number((2 / 3).toFixed(12)), 0.5, 0.75]);
+    expect(rb.readLevel).toEqual([1, 1, 3, 3]);
     const full = padRebucket(rb, 5);
     expect(full[0]).toEqual([0, 1, 0, 0, 0, 0]);
-    expect(full[5]![1]).toBeCloseTo(0.25, 12);
-    expect(full[5]![3]).toBeCloseTo(0.75, 12);
+    expect(full[5]).toEqual([0, 0, 0, 1, 0, 0]); // clipped to 4, which reads as 3: one-hot
+    const bound = padRebucket(rb, 5, { pad: 'bound' });
+    expect(bound[5]![1]).toBeCloseTo(0.25, 12); // the row of level 4
+    expect(bound[5]![3]).toBeCloseTo(0.75, 12);
+    expect(bound[0]).toEqual(full[1]);
 
     const c = compareMerge(r, rb, 5, [0, 10, 10, 10, 10, 0]);
     expect(c.levels).toEqual([1, 2, 3, 4]);

@@ -9,7 +9,7 @@ import { defaultCircuit } from '../../src/circuit/params.js';
 import { runMonteCarlo } from '../../src/montecarlo/engine.js';
 import { clockCheck, compareEngines, fastPathAllowed } from '../../src/montecarlo/crosscheck.js';
 import { SpiceQueue } from '../../src/spice/runner.js';
-import { BatchStore } from '../../src/montecarlo/store.js';
+import { BatchStore, MAX_BATCH_TRIES } from '../../src/montecarlo/store.js';
 import { defaultSigmas, zeroSigmas } from '../../src/montecarlo/variation.js';
 import { pmapFromMonteCarlo } from '../../src/errormodel/frommc.js';
 import { pmapCsv, pmapNpy } from '../../src/errormodel/pmapio.js';
@@ -124,7 +124,10 @@ describe('Monte-Carlo engines (real ngspice)', () => {
       expect((r as Error).message).toMatch(/nominal .* failed/);
       const failedLogs = readdirSync(join(dir, 'failed'));
       expect(failedLogs.length).toBeGreaterThan(0);
-      expect(readFileSync(join(dir, 'failed', failedLogs[0]!), 'utf8')).toMatch(/failed twice; last error: ngspice timeout/);
+      const log = readFileSync(join(dir, 'failed', failedLogs[0]!), 'utf8');
+      expect(log).toMatch(/try 1 \(.*, default options\): timeout: /);
+      expect(log).toMatch(/try 2 \(.*, tight options\): timeout: /);
+      expect(log).toMatch(/last error: ngspice timeout/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -148,10 +151,30 @@ describe('Monte-Carlo engines (real ngspice)', () => {
       for (const f of r.failures) expect(existsSync(join(dir, f.log!))).toBe(true);
       const pm = pmapFromMonteCarlo(r);
       expect(pm.emptyRows).toEqual([8]);
-      // a resumed run does not re-simulate recorded failures
-      const again = await runMonteCarlo({ ...base, samples: 4, batchSize: 2, timeoutMs: 1 });
-      expect(again.stats.simulated).toBe(0);
-      expect(again.stats.failed).toBe(2);
+      for (const f of r.failures) {
+        expect(f.tries).toBe(2);
+        expect(f.failures.map((t) => [t.kind, t.options])).toEqual([['timeout', 'default'], ['timeout', 'tight']]);
+        expect(f.final).toBe(false);
+      }
+      // a failure is not a result: a resumed run tries the batches again, a bounded number of times in all
+      for (let inv = 2; inv * 2 <= MAX_BATCH_TRIES; inv++) {
+        const again = await runMonteCarlo({ ...base, samples: 4, batchSize: 2, timeoutMs: 1 });
+        expect(again.stats.retriedFailures).toBe(2);
+        expect(again.stats.simulated).toBe(2);
+        expect(again.stats.cached).toBe(again.stats.batches - 2); // the nominal batches
+        expect(again.failures.map((f) => f.tries)).toEqual([2 * inv, 2 * inv]);
+        expect(again.failures.every((f) => f.final === (2 * inv >= MAX_BATCH_TRIES))).toBe(true);
+      }
+      const exhausted = await runMonteCarlo({ ...base, samples: 4, batchSize: 2, timeoutMs: 1 });
+      expect(exhausted.stats.simulated).toBe(0);
+      expect(exhausted.stats.retriedFailures).toBe(0);
+      expect(exhausted.stats.failed).toBe(2);
+      expect(exhausted.failures.every((f) => f.final && f.tries === MAX_BATCH_TRIES)).toBe(true);
+      // an exhausted record is retried only once it is removed (as the error message says); then the normal limit works
+      for (const f of exhausted.failures) rmSync(join(dir, 'batches', `${f.hash}.json`));
+      const fixed = await runMonteCarlo({ ...base, samples: 4, batchSize: 2 });
+      expect(fixed.failures).toEqual([]);
+      expect(fixed.byLevel[0]!.failed).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSigmas, levelKey, sampleArrayVariation, SHARED_LEVEL_KEY, validateSigmas, zeroSigmas } from '../../src/montecarlo/variation.js';
-import { fitParasitic, integrateInverse, qsCrossTime } from '../../src/montecarlo/quasistatic.js';
-import { quasiStaticTime } from '../../src/analytic/equations.js';
 import { levelStates, stateIndex } from '../../src/montecarlo/decks.js';
 
 describe('variation sampling', () => {
@@ -28,7 +26,10 @@ describe('variation sampling', () => {
     const s = { ...zeroSigmas(), delvto: 0.03, dL: 0.4e-9 };
     const vth: number[] = [];
     const dl: number[] = [];
-    for (let k = 0; k < 100; k++) for (const c of sampleArrayVariation(9, 0, k, 32, s)) for (const d of c) (vth.push(d.delvto), dl.push(d.dL));
+    for (let k = 0; k < 100; k++) for (const c of sampleArrayVariation(9, 0, k, 32, s)) for (const d of c) {
+      vth.push(d.delvto);
+      dl.push(d.dL);
+    }
     const sd = (x: number[]): number => Math.sqrt(x.reduce((a, b) => a + b * b, 0) / x.length);
     expect(sd(vth)).toBeGreaterThan(0.03 * 0.95);
     expect(sd(vth)).toBeLessThan(0.03 * 1.05);
@@ -50,39 +51,7 @@ describe('variation sampling', () => {
   });
 });
 
-describe('quasi-static integral t = (C + C_par)·∫dV/I(V)', () => {
-  const grid = (n: number, vmax: number): Float64Array => Float64Array.from({ length: n }, (_, i) => (vmax * i) / (n - 1));
-
-  it('constant current: C·V_th/I', () => {
-    const v = grid(11, 0.3);
-    expect(integrateInverse(v, new Float64Array(11).fill(2e-6), 0.225)).toBeCloseTo(0.225 / 2e-6, 6);
-  });
-
-  it('linear I(V) = (V0 − V)/R reproduces paper Eq. 5 exactly: R·ln(V0/(V0 − V_th))', () => {
-    const v0 = 0.8, r = 6000, vth = 0.225;
-    const v = grid(7, 0.3); // coarse grid on purpose: the per-segment log form is exact for linear I
-    const i = v.map((x) => (v0 - x) / r);
-    const c = 10e-12;
-    const eq5 = -((c * v0) / (v0 / r)) * Math.log(1 - vth / v0);
-    expect(qsCrossTime(integrateInverse(v, i, vth), c, 0)).toBeCloseTo(eq5, 18);
-    // the SPICE core's Simpson form agrees on a fine grid
-    const vf = grid(301, 0.3);
-    const if_ = vf.map((x) => (v0 - x) / r);
-    expect(quasiStaticTime(c, vf, if_, vth)!).toBeCloseTo(c * integrateInverse(vf, if_, vth), 16);
-  });
-
-  it('non-positive current → no spike; window → Infinity', () => {
-    const v = grid(5, 0.3);
-    expect(integrateInverse(v, Float64Array.from([1, 1, 0, 1, 1]), 0.225)).toBe(Infinity);
-    expect(qsCrossTime(1e4, 10e-12, 0, 50e-9)).toBe(Infinity);
-  });
-
-  it('fits the parasitic from synthetic transient times', () => {
-    const j = [8000, 1000, 300];
-    const cPar = 6e-15;
-    expect(fitParasitic(10e-12, j, j.map((x) => (10e-12 + cPar) * x))).toBeCloseTo(cPar, 22);
-  });
-
+describe('quasi-static deck convention', () => {
   it('level m uses the SPICE core convention: first m cells conduct (w=1,x=0), the rest w=1,x=1', () => {
     expect(levelStates(4, 2)).toEqual([stateIndex(true, false), stateIndex(true, false), stateIndex(true, true), stateIndex(true, true)]);
   });

@@ -12,15 +12,19 @@ import { saveCheckpoint } from '../../src/bnn/checkpoint.js';
 import { loadDataset } from '../../src/data/datasets.js';
 import { defaultConfig, expandKept, runPipeline } from '../../src/pipeline/run.js';
 import { decodeJson } from '../../src/pipeline/cache.js';
-import { parseSvgSeries } from '../../src/report/svg.js';
-import type { RunResults } from '../../src/pipeline/types.js';
+import { parseSvgSeries } from '../../src/plot/svg.js';
+import type { RunResults } from '../../src/report/results.js';
 
 const haveData = existsSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz');
 
 describe('expandKept', () => {
-  it('rows outside the kept range take the nearest bound', () => {
-    const f = expandKept([1, 2], [[0.75, 0.25], [0.5, 0.5]], 3);
+  it("pad 'bound': rows outside the kept range take the nearest bound's row", () => {
+    const f = expandKept([1, 2], [[0.75, 0.25], [0.5, 0.5]], 3, 'bound');
     expect(f).toEqual([[0, 0.75, 0.25, 0], [0, 0.75, 0.25, 0], [0, 0.5, 0.5, 0], [0, 0.5, 0.5, 0]]);
+  });
+  it("pad 'paper': rows outside the kept range are one-hot on the nearest bound (Alg. 1 line 15)", () => {
+    const f = expandKept([1, 2], [[0.75, 0.25], [0.5, 0.5]], 3, 'paper');
+    expect(f).toEqual([[0, 1, 0, 0], [0, 0.75, 0.25, 0], [0, 0.5, 0.5, 0], [0, 0, 1, 0]]);
   });
 });
 
@@ -57,11 +61,20 @@ describe.skipIf(!haveData)('capmin run (tiny)', () => {
       // fewer levels never need a larger capacitor
       expect(res.perK[0]!.cMem!).toBeGreaterThan(res.perK[2]!.cMem!);
       expect(res.capminV!.phis.map((p) => p.kV)).toEqual([15, 14]);
-      // the merge direction of Alg. 1 as printed is evaluated alongside, with its own survivors
+      // Alg. 1 as printed (toward the lower diagonal) is the default; the other direction is evaluated alongside
+      expect(res.capminV!.mergeToward).toBe('lower');
+      expect(res.capminV!.pad).toBe('paper');
       for (const p of res.capminV!.phis) {
-        expect(p.lower!.survivors.length).toBe(p.kV);
-        expect(p.lower!.accRebucket!.runs).toBe(2);
+        expect(p.other!.mergeToward).toBe('higher');
+        expect(p.other!.survivors.length).toBe(p.kV);
+        expect(p.other!.accRebucket!.runs).toBe(2);
       }
+      // the other padding of clipped rows, once for k₀ and the selected φ, on the same runs
+      expect(res.padding!.pad).toBe('paper');
+      expect(res.padding!.other).toBe('bound');
+      expect(res.padding!.rows.map((x) => x.method)).toEqual(['CapMin', 'CapMin-V']);
+      expect(res.padding!.rows[0]!.acc).toEqual(res.perK.find((k) => k.k === 16)!.accVar);
+      for (const x of res.padding!.rows) expect(x.accOther.runs).toBe(2);
       expect(res.selections.map((s) => s.method)).toContain('baseline');
       // every figure parses back
       const figs = readdirSync(join(out, 'figures'));

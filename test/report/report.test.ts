@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFigures, comparePaper, esc, reportHtml, toCsv, writeReport } from '../../src/report/report.js';
-import { parseSvgSeries } from '../../src/report/svg.js';
+import { parseSvgSeries } from '../../src/plot/svg.js';
 import { syntheticResults } from './fixture.js';
 
 describe('report figures', () => {
@@ -73,5 +73,76 @@ describe('report figures', () => {
     }
     expect(html).toContain('a &lt;b&gt;synthetic&lt;/b&gt;');
     expect(html).not.toContain('<note>');
+  });
+});
+
+describe('report: the circuit, the Eq. 5 figure, the configuration and print', () => {
+  it('every figure names the circuit it comes from in its subtitle', () => {
+    const f = buildFigures(syntheticResults());
+    const all = [f.charging, f.accuracy, ...f.cost, ...f.pmaps, f.cmem, f.analytic].filter((x) => x !== null);
+    expect(all.length).toBe(7);
+    for (const fig of all) {
+      const sub = /<text class="subtitle"[^>]*>([\s\S]*?)<\/text>/.exec(fig!.svg)?.[1]?.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ') ?? '';
+      expect(sub, fig!.id).toContain('ptm16hp-nmos.pm #ab12cd34');
+      expect(sub, fig!.id).toContain('nominal (tt)');
+      expect(sub, fig!.id).toContain('27 °C');
+      expect(sub, fig!.id).toContain('V0 = 0.8 V');
+    }
+    expect(f.charging!.svg).toContain('C_mem = 10 pF');
+    // F_MAC is a property of the network: its subtitle says so instead
+    expect(f.fmac!.svg).toContain('a = 32 cells');
+  });
+
+  it('the Eq. 5 figure: SPICE, Eq. 5 and quasi-static times over level, and their relative errors', () => {
+    const r = syntheticResults();
+    const f = buildFigures(r).analytic!;
+    const s = parseSvgSeries(f.svg).series;
+    expect(s.map((x) => x.name)).toEqual(['Eq. 5 (I_init)', 'quasi-static ∫dV/I', 'SPICE transient', 'Eq. 5 vs SPICE', 'quasi-static vs SPICE']);
+    expect(s.every((x) => x.pathPoints === 7)).toBe(true);
+    const rows = r.analytic!.filter((a) => a.tSpice !== null);
+    expect(s[2]!.ys).toEqual(rows.map((a) => a.tSpice! * 1e9));
+    expect(s[3]!.ys[0]).toBeCloseTo(100 * rows[0]!.relErr!, 12);
+    expect(s[4]!.ys[6]).toBeCloseTo((100 * (rows[6]!.tQuasiStatic! - rows[6]!.tSpice!)) / rows[6]!.tSpice!, 9);
+    expect(f.csv.split('\n')[0]).toBe('level,iInit_A,t_spice_s,t_eq5_s,t_quasistatic_s,rel_err_eq5,rel_err_quasistatic');
+    expect(f.csv.trim().split('\n').length).toBe(8);
+    // without quasi-static values the figure says so and draws two series per panel less one
+    const noQs = { ...r, analytic: r.analytic!.map(({ tQuasiStatic: _q, ...a }) => a) };
+    const g = buildFigures(noQs).analytic!;
+    expect(parseSvgSeries(g.svg).series.map((x) => x.name)).toEqual(['Eq. 5 (I_init)', 'SPICE transient', 'Eq. 5 vs SPICE']);
+    expect(g.caption).toContain('no quasi-static value');
+    expect(buildFigures({ ...r, analytic: r.analytic!.slice(0, 2) }).analytic).toBeNull();
+  });
+
+  it('Fig. 8 zooms on the data and keeps the collapse visible in a full-range panel', () => {
+    const f = buildFigures(syntheticResults()).accuracy!;
+    const y = [...f.svg.matchAll(/data-axis="y"[^>]*>([^<]+)</g)].map((m) => Number(m[1]));
+    expect(Math.min(...y)).toBeGreaterThan(70);
+    expect(Math.max(...y)).toBeLessThanOrEqual(100);
+    expect([...f.svg.matchAll(/data-axis="y2"[^>]*>([^<]+)</g)].map((m) => m[1])).toEqual(['0', '20', '40', '60', '80', '100']);
+    expect(f.caption).toContain('full 0–100 % range');
+    // every series has its own dash/marker: no two series share both
+    const groups = [...f.svg.matchAll(/<g class="series"[\s\S]*?<\/g>/g)].map((m) => m[0]);
+    const styles = groups.map((g) => `${/stroke-dasharray="([^"]+)"/.exec(g)?.[1] ?? ''}|${g.includes('<circle') ? 'c' : /<polygon points="([^"]+)"/.exec(g)![1]!.split(' ').length}|${g.includes('fill="#ffffff"')}`);
+    expect(new Set(styles).size).toBe(groups.length);
+    // all data within 15 pt of the top: one panel
+    const r = syntheticResults();
+    const high = { ...r, perK: r.perK.map((k) => ({ ...k, accNoVar: 0.89 })) };
+    expect(buildFigures(high).accuracy!.svg).not.toContain('class="overview"');
+  });
+
+  it('lists the circuit and the configuration as readable rows (no JSON blob), and has a print stylesheet', () => {
+    const html = reportHtml(syntheticResults());
+    expect(html).toContain('<td>model card SHA-256</td><td>ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12</td>');
+    expect(html).toContain('<td>temperature</td><td>27 °C</td>');
+    expect(html).toContain('<td>corner</td><td>nominal (tt)</td>');
+    expect(html).toContain('<td>supplies</td><td>V0 = 0.8 V (cell branches), VDD = 0.8 V (gate high)</td>');
+    expect(html).toContain('<td>modelMetadata: dataset</td><td>fashion</td>');
+    expect(html).toContain('<td>modelMetadata: history</td><td>3 entries; last: epoch = 3, loss = 0.1, test = 88.9</td>');
+    expect(html).toContain('<td>sigmas: vth</td><td>0.01</td>');
+    expect(html).not.toMatch(/&quot;epoch&quot;|\{&quot;/);
+    expect(html).toContain('<td>ks</td><td>33, 24, 16, 14, 12, 8, 5</td>');
+    expect(html).toMatch(/@media print\{[^]*table\{display:table/);
+    const { circuit: _c, ...noCircuit } = syntheticResults();
+    expect(reportHtml(noCircuit)).toContain('The circuit was not recorded in this run.');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { barPlot, formatTick, heatmap, linePlot, logTicks, niceTicks, paletteColor, parseSvgSeries } from '../../src/report/svg.js';
+import fc from 'fast-check';
+import { barPlot, DASHES, formatEng, formatTick, heatmap, linePlot, logTicks, MIN_FONT, niceTicks, paletteColor, parseSvgSeries, stackedLinePlot } from '../../src/plot/svg.js';
 
 describe('ticks', () => {
   it('niceTicks widens to multiples of a 1-2-5 step', () => {
@@ -15,12 +16,36 @@ describe('ticks', () => {
     const narrow = logTicks(2, 8);
     expect(narrow.ticks).toEqual([1, 2, 5, 10]);
   });
-  it('formatTick is short', () => {
-    expect(formatTick(0.25)).toBe('0.25');
-    expect(formatTick(1e-12)).toBe('1e-12');
-    expect(formatTick(2.5e-10)).toBe('2.5e-10');
-    expect(formatTick(1200)).toBe('1200');
-    expect(formatTick(1e6)).toBe('1e6');
+  it('formatEng writes plain engineering notation', () => {
+    expect([1, 10, 100, 1000].map((v) => formatEng(v))).toEqual(['1', '10', '100', '1000']);
+    expect(formatEng(0.25)).toBe('0.25');
+    expect(formatEng(0.1 + 0.2)).toBe('0.3');
+    expect(formatEng(1200)).toBe('1200');
+    expect(formatEng(1e4)).toBe('10k');
+    expect(formatEng(1e8)).toBe('100M');
+    expect(formatEng(1e6)).toBe('1M');
+    expect(formatEng(1e-4)).toBe('0.0001');
+    expect(formatEng(1e-5)).toBe('10µ');
+    expect(formatEng(1e-12)).toBe('1p');
+    expect(formatEng(2.5e-10)).toBe('250p');
+    expect(formatEng(-3.3e-9)).toBe('-3.3n');
+    expect(formatEng(999_999)).toBe('1M');
+    expect(formatEng(0)).toBe('0');
+    expect(formatEng(1e30)).toBe('1e30');
+    expect(formatTick(1e-12)).toBe('1p');
+  });
+  it('formatEng round-trips to 4 significant digits (fuzz)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 1e-14, max: 1e16, noNaN: true }), (v) => {
+        const s = formatEng(v);
+        const m = /^(-?[\d.]+)([fpnµmkMGTP]?)$/.exec(s);
+        expect(m, s).not.toBeNull();
+        const scale: Record<string, number> = { f: 1e-15, p: 1e-12, n: 1e-9, µ: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15 };
+        const back = Number(m![1]) * scale[m![2]!]!;
+        expect(Math.abs(back - v) / v).toBeLessThan(6e-4);
+        expect(m![1]!.replace(/^-|\./g, '').replace(/^0+/, '').length).toBeLessThanOrEqual(4);
+      }),
+    );
   });
   it('paletteColor ends', () => {
     expect(paletteColor(0)).toBe('#440154');
@@ -68,7 +93,7 @@ describe('linePlot', () => {
   });
   it('maps points monotonically inside the frame', () => {
     const svg = linePlot({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'a', x: [1, 2, 3], y: [3, 2, 1] }] });
-    const cx = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    const cx = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"[^>]*data-x=/g)].map((m) => [Number(m[1]), Number(m[2])]);
     expect(cx.length).toBe(3);
     expect(cx[0]![0]).toBeLessThan(cx[1]![0]!);
     expect(cx[0]![1]).toBeLessThan(cx[2]![1]!); // larger y is higher (smaller pixel y)
@@ -121,5 +146,132 @@ describe('heatmap', () => {
 describe('parseSvgSeries', () => {
   it('rejects malformed XML', () => {
     expect(() => parseSvgSeries('<svg><g class="series"></svg>')).toThrow(/well-formed/);
+  });
+});
+
+/** Text content of every element with `class` in an SVG (tspans joined). */
+function textsOf(svg: string, cls: string): string[] {
+  return [...svg.matchAll(new RegExp(`<text class="${cls}"[^>]*>([\\s\\S]*?)</text>`, 'g'))].map((m) => m[1]!.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim());
+}
+
+describe('figure text', () => {
+  it('log axes read 1, 10, 100 (not 1e0 …) and a forced narrow log range still has three ticks', () => {
+    const svg = linePlot({ title: 't', xLabel: 'C (pF)', yLabel: 't (ns)', xLog: true, yLog: true, series: [{ name: 'a', x: [1, 10, 1000], y: [1, 10, 1000] }] });
+    const labels = textsOf(svg, 'tick-label');
+    expect(labels).toContain('100');
+    expect(labels).toContain('1000');
+    expect(labels.some((l) => /e/.test(l))).toBe(false);
+    const narrow = linePlot({ title: 't', xLabel: 'C (pF)', yLabel: 'y', xLog: true, xRange: [1, 150], series: [{ name: 'a', x: [1, 150], y: [0, 1] }] });
+    const xs = [...narrow.matchAll(/data-axis="x"[^>]*>([^<]+)</g)].map((m) => m[1]);
+    expect(xs).toEqual(['1', '10', '100']);
+    const tiny = linePlot({ title: 't', xLabel: 'C (pF)', yLabel: 'y', xLog: true, xRange: [3, 8], series: [{ name: 'a', x: [3, 8], y: [0, 1] }] });
+    expect([...tiny.matchAll(/data-axis="x"[^>]*>([^<]+)</g)].length).toBeGreaterThanOrEqual(3);
+  });
+
+  it(`no font-size below ${MIN_FONT} px in any kind of figure`, () => {
+    const svgs = [
+      linePlot({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'a', x: [1, 2], y: [1, 2] }], vLines: [{ x: 1.5, label: 'clock' }], hLines: [{ y: 1.2, label: 'V_th' }] }),
+      barPlot({ title: 't', xLabel: 'x', yLabel: 'y', categories: ['a', 'b'], series: [{ name: 's', values: [1, 2] }] }),
+      heatmap({ title: 't', xLabel: 'x', yLabel: 'y', rowLabels: ['1', '2'], colLabels: ['1', '2'], values: [[0.9, 0.1], [0.2, 0.8]] }),
+      stackedLinePlot({ title: 't', xLabel: 'x', panels: [{ yLabel: 'a', series: [{ name: 'a', x: [1, 2], y: [1, 2] }] }, { yLabel: 'b', series: [{ name: 'b', x: [1, 2], y: [3, 4] }] }] }),
+    ];
+    for (const svg of svgs) {
+      const sizes = [...svg.matchAll(/font-size="([\d.]+)"/g)].map((m) => Number(m[1]));
+      expect(sizes.length).toBeGreaterThan(0);
+      expect(Math.min(...sizes)).toBeGreaterThanOrEqual(MIN_FONT);
+    }
+  });
+
+  it('a long title wraps instead of running off a narrow figure, and the subtitle is written', () => {
+    const title = 'P_map (quasistatic, C_mem 12.27 pF, 1000 samples/level, time base spike) of a rather long run name';
+    const svg = heatmap({ title, subtitle: 'a = 32 · card.pm #ab12 · nominal (tt) · 27 °C', xLabel: 'x', yLabel: 'y', rowLabels: ['1', '2'], colLabels: ['1', '2'], values: [[1, 0], [0, 1]], width: 420, height: 380 });
+    const tspans = [...svg.matchAll(/<text class="title"[\s\S]*?<\/text>/g)][0]![0].match(/<tspan/g) ?? [];
+    expect(tspans.length).toBeGreaterThanOrEqual(2);
+    expect(textsOf(svg, 'title')[0]).toBe(title);
+    expect(textsOf(svg, 'subtitle')[0]).toBe('a = 32 · card.pm #ab12 · nominal (tt) · 27 °C');
+    expect(parseSvgSeries(svg).title).toBe(title);
+  });
+
+  it('reference-line labels one point apart are placed apart', () => {
+    const svg = linePlot({ title: 't', xLabel: 'k', yLabel: '%', yRange: [0, 100], series: [{ name: 'a', x: [1, 2], y: [50, 90] }], hLines: [{ y: 90.2, label: 'error-free 90.20 %' }, { y: 89.2, label: '−1.0 pt' }] });
+    const ys = [...svg.matchAll(/<text class="ref-label" x="([\d.]+)" y="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(ys.length).toBe(2);
+    // either a line of text apart vertically or side by side
+    expect(Math.abs(ys[0]![1]! - ys[1]![1]!) >= 12 || Math.abs(ys[0]![0]! - ys[1]![0]!) > 100).toBe(true);
+  });
+
+  it('bar value labels of equal neighbours are lifted apart', () => {
+    const svg = barPlot({ title: 't', xLabel: 'x', yLabel: 'y', categories: ['a', 'b', 'c'], series: [{ name: 'ours', values: [0.071428, 0.09, 1] }, { name: 'paper', values: [0.071428, 0.09, 1] }], yLog: true, width: 360 });
+    const labels = [...svg.matchAll(/<text class="value-label" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]+)</g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]), t: m[3]! }));
+    expect(labels.length).toBe(6);
+    expect(labels[0]!.t).toBe('0.0714');
+    for (let i = 0; i < labels.length; i++) {
+      for (let j = i + 1; j < labels.length; j++) {
+        const a = labels[i]!;
+        const b = labels[j]!;
+        const apartX = Math.abs(a.x - b.x) > (a.t.length + b.t.length) * 0.62 * MIN_FONT * 0.5;
+        expect(apartX || Math.abs(a.y - b.y) >= MIN_FONT, `${a.t} / ${b.t}`).toBe(true);
+      }
+    }
+  });
+});
+
+describe('series that coincide stay distinguishable', () => {
+  it('styleCycle gives each series its own dash pattern and marker shape; the parser reads every marker', () => {
+    const x = [1, 2, 3];
+    const series = [0, 1, 2, 3].map((i) => ({ name: `m = ${28 + i}`, x, y: [5, 5, 5] }));
+    const svg = linePlot({ title: 't', xLabel: 'x', yLabel: 'y', series, styleCycle: true });
+    const p = parseSvgSeries(svg);
+    expect(p.series.map((s) => s.circles)).toEqual([3, 3, 3, 3]);
+    expect(p.series.every((s) => s.ys.every((y) => y === 5))).toBe(true);
+    const groups = [...svg.matchAll(/<g class="series"[\s\S]*?<\/g>/g)].map((m) => m[0]);
+    const dashes = groups.map((g) => /stroke-dasharray="([^"]+)"/.exec(g)?.[1] ?? '');
+    expect(new Set(dashes).size).toBe(4);
+    expect(dashes).toEqual(DASHES.slice(0, 4));
+    // a polygon's shape: its vertices relative to the first one
+    const shapeOf = (pts: string) => {
+      const v = pts.split(' ').map((q) => q.split(',').map(Number) as [number, number]);
+      return v.map(([x, y]) => `${Math.round(x - v[0]![0])},${Math.round(y - v[0]![1])}`).join(' ');
+    };
+    const shapes = groups.map((g) => (g.includes('<circle') ? 'circle' : shapeOf(/<polygon points="([^"]+)"/.exec(g)![1]!)));
+    expect(new Set(shapes).size).toBe(4);
+    // hollow markers alternate, so a filled marker under a hollow one shows
+    expect(groups.map((g) => /fill="#ffffff"/.test(g))).toEqual([false, true, false, true]);
+  });
+});
+
+describe('overview panel and stacked panels', () => {
+  it('Fig. 8 style: a zoomed main panel plus a full-range panel; the parser reads the main series only', () => {
+    const svg = linePlot({
+      title: 'acc', xLabel: 'k', yLabel: '%', yRange: [80, 92], overview: { title: 'full range', yRange: [0, 100] },
+      series: [{ name: 'a', x: [5, 8, 16, 33], y: [60, 89, 89.5, 90] }, { name: 'b', x: [5, 8, 16], y: [82, 84, 86] }],
+    });
+    const p = parseSvgSeries(svg);
+    expect(p.series.map((s) => s.name)).toEqual(['a', 'b']);
+    expect(p.series[0]!.ys).toEqual([60, 89, 89.5, 90]);
+    expect((svg.match(/class="overview-series"/g) ?? []).length).toBe(2);
+    expect(svg).toContain('class="zoom-window"');
+    const y2 = [...svg.matchAll(/data-axis="y2"[^>]*>([^<]+)</g)].map((m) => m[1]);
+    expect(y2).toEqual(['0', '20', '40', '60', '80', '100']);
+    const y = [...svg.matchAll(/data-axis="y"[^>]*>([^<]+)</g)].map((m) => Number(m[1]));
+    expect(Math.min(...y)).toBeGreaterThanOrEqual(80);
+    // the main panel's curves are clipped to its frame
+    expect(svg).toMatch(/<g class="plot-area" clip-path="url\(#clip-[a-z0-9]+\)"/);
+  });
+
+  it('stackedLinePlot: one shared x axis, one y axis per panel, every series parsed', () => {
+    const x = [1, 2, 3, 4];
+    const svg = stackedLinePlot({
+      title: 'sweep', xLabel: 'C (pF)', panels: [
+        { yLabel: 'distinct', series: [{ name: 'distinct', x, y: [10, 20, 30, 33] }] },
+        { yLabel: 'latency (ns)', yLog: true, series: [{ name: 'latency', x, y: [1, 10, 100, 1000] }] },
+      ],
+    });
+    const p = parseSvgSeries(svg);
+    expect(p.series.map((s) => [s.name, s.pathPoints])).toEqual([['distinct', 4], ['latency', 4]]);
+    expect(svg).toMatch(/data-axis="y"/);
+    expect(svg).toMatch(/data-axis="y2"/);
+    expect((svg.match(/data-axis="x"/g) ?? []).length).toBeGreaterThanOrEqual(3);
+    expect(() => stackedLinePlot({ title: 't', xLabel: 'x', panels: [{ yLabel: 'y', series: [{ name: 'a', x: [1], y: [] }] }] })).toThrow(/1 x and 0 y/);
   });
 });

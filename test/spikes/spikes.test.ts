@@ -89,13 +89,18 @@ describe('nominal spike times (real ngspice, 10 pF)', () => {
   it('capmin spikes --json prints one row per level', async () => {
     const chunks: string[] = [];
     const orig = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((s: string) => (chunks.push(String(s)), true)) as typeof process.stdout.write;
+    process.stdout.write = ((s: string) => {
+      chunks.push(String(s));
+      return true;
+    }) as typeof process.stdout.write;
     try {
       await spikesMain(['--cap', '10p', '--levels', '30..32', '--tstop', '20n', '--json', '--no-cache']);
     } finally {
       process.stdout.write = orig;
     }
-    const rows = JSON.parse(chunks.join(''));
+    const j = JSON.parse(chunks.join(''));
+    expect(j).toMatchObject({ schemaVersion: 1, command: 'spikes' });
+    const rows = j.rows;
     expect(rows.map((r: { level: number }) => r.level)).toEqual([30, 31, 32]);
     expect(Object.keys(rows[0]).sort()).toEqual(['clockCycle', 'iInit', 'level', 'tCross', 'tSpike']);
   });

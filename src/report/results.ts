@@ -2,6 +2,7 @@
  * The results of `capmin run` (written to runs/<id>/results.json) — everything the report renders.
  * Times in s, capacitances in F, energies in J, accuracies as fractions 0..1. Infinity (no spike) is stored as null.
  */
+import type { CircuitInfo } from '../circuit/describe.js';
 
 /** Accuracy over several Monte-Carlo inference runs. */
 export interface AccuracyStats {
@@ -42,7 +43,7 @@ export interface KResult extends Partial<CostRow> {
   crosscheck?: SpotCheck;
 }
 
-/** Quasi-static vs transient on the first samples of a P_map run (issue 3: the fast path needs a bounded mismatch). */
+/** Quasi-static vs transient on the first samples of a P_map run (the fast path needs a bounded mismatch). */
 export interface SpotCheck {
   /** level-samples compared */
   samples: number;
@@ -74,10 +75,22 @@ export interface PhiResult {
   meanAbsErrRebucket?: number;
   latency?: number;
   /**
-   * The same φ merging toward the neighbour with the *lower* diagonal (Alg. 1 lines 6–11 as printed), re-bucketed;
-   * evaluated next to the specified direction because the two differ a lot on our P_maps.
+   * The same φ merging in the other direction (`mergeToward` names it: toward the neighbour with the lower or the
+   * higher diagonal entry), re-bucketed; evaluated next to the pipeline's direction because the two differ a lot on
+   * our P_maps.
    */
-  lower?: { survivors: number[]; readLevel: number[]; accRebucket?: AccuracyStats; meanAbsErrRebucket?: number; meanPCorrectRebucket?: number };
+  other?: { mergeToward: 'lower' | 'higher'; survivors: number[]; readLevel: number[]; accRebucket?: AccuracyStats; meanAbsErrRebucket?: number; meanPCorrectRebucket?: number };
+}
+
+/**
+ * Accuracy under variation with the pipeline's padding of clipped rows (Alg. 1 line 15) and with the other one, on
+ * the same runs: CapMin at k₀ and CapMin-V at the selected φ.
+ */
+export interface PaddingComparison {
+  /** 'paper': clipped rows one-hot on the bound (Alg. 1 line 15); 'bound': the bound's error row */
+  pad: 'paper' | 'bound';
+  other: 'paper' | 'bound';
+  rows: { method: 'CapMin' | 'CapMin-V'; k: number; phi?: number; kV: number; acc: AccuracyStats; accOther: AccuracyStats }[];
 }
 
 /** A chosen configuration (smallest capacitor within the accuracy tolerance). */
@@ -116,6 +129,8 @@ export interface RunResults {
   createdAt: string;
   quick: boolean;
   config: Record<string, unknown>;
+  /** the circuit every figure comes from (cell, model card and hash, corner, temperature, supplies, C_mem) */
+  circuit?: CircuitInfo;
   /** error-free test accuracy (no clipping, no variation) */
   errorFree?: { accuracy: number; images: number };
   /** tolerance used for the selections (absolute accuracy loss, 0.01 = 1 percentage point) */
@@ -123,7 +138,19 @@ export interface RunResults {
   fMac?: { total: number[]; perLayer?: { name: string; counts: number[] }[]; images: number; split: string };
   baseline?: KResult;
   perK: KResult[];
-  capminV?: { k0: number; cMem?: number; lo: number; hi: number; phis: PhiResult[]; uses: 'rebucket' | 'alg1' };
+  capminV?: {
+    k0: number;
+    cMem?: number;
+    lo: number;
+    hi: number;
+    phis: PhiResult[];
+    uses: 'rebucket' | 'alg1';
+    /** interior merge target of the main series: 'lower' = Alg. 1 lines 6–11 as printed */
+    mergeToward: 'lower' | 'higher';
+    /** rows of clipped levels in every padded P_map of the run (CapMin and CapMin-V) */
+    pad: 'paper' | 'bound';
+  };
+  padding?: PaddingComparison;
   selections: Selection[];
   charging?: ChargingCurves;
   analytic?: AnalyticRow[];
