@@ -104,13 +104,6 @@ void groupScalar(int64_t g, uint32_t layer, const Tables& t, uint32_t* out) {
 #define T512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vpopcntdq")))
 #define T256 __attribute__((target("avx2,popcnt")))
 
-T512 inline void mulhilo512(__m512i a, __m512i m, __m512i& hi, __m512i& lo) {
-  const __m512i pe = _mm512_mul_epu32(a, m);
-  const __m512i po = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);
-  lo = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
-  hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 32), po);
-}
-
 // 16 calls as two registers of 8 64-bit lanes: the 32-bit state word sits in the low half of each lane, so
 // VPMULUDQ gives lo (low half, the high half is ignored by the next multiply) and hi (one shift) directly
 T512 void group512(int64_t g, uint32_t layer, const Tables& t, uint32_t* out) {
@@ -140,34 +133,42 @@ T512 void group512(int64_t g, uint32_t layer, const Tables& t, uint32_t* out) {
   _mm512_store_si512(out + 48, _mm512_permutex2var_epi32(a3, lows, b3));
 }
 
-T256 inline void mulhilo256(__m256i a, __m256i m, __m256i& hi, __m256i& lo) {
-  const __m256i pe = _mm256_mul_epu32(a, m);
-  const __m256i po = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), m);
-  lo = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
-  hi = _mm256_blend_epi32(_mm256_srli_epi64(pe, 32), po, 0xAA);
+// low dwords of 4 registers of 4 64-bit lanes = 16 words in call order
+T256 inline void pack256(const __m256i* v, uint32_t* o) {
+  const __m256i lows = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+  for (int h = 0; h < 2; h++) {
+    const __m256i a = _mm256_permutevar8x32_epi32(v[2 * h], lows), b = _mm256_permutevar8x32_epi32(v[2 * h + 1], lows);
+    _mm256_storeu_si256((__m256i*)(o + 8 * h), _mm256_permute2x128_si256(a, b, 0x20));
+  }
 }
 
+// as group512: 16 calls in four registers of 4 64-bit lanes, the state word in the low half of each lane
 T256 void group256(int64_t g, uint32_t layer, const Tables& t, uint32_t* out) {
-  for (int half = 0; half < 2; half++) {
-    __m256i c0 = _mm256_add_epi32(_mm256_set1_epi32((int)(uint32_t)(g * 16 + 8 * half)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    __m256i c1 = _mm256_set1_epi32((int)layer), c2 = _mm256_set1_epi32((int)t.image), c3 = _mm256_set1_epi32((int)t.run);
-    const __m256i m0 = _mm256_set1_epi32((int)PM0), m1 = _mm256_set1_epi32((int)PM1);
-    uint32_t k0 = t.k0, k1 = t.k1;
-    for (int r = 0; r < 10; r++) {
-      if (r) { k0 += PW0; k1 += PW1; }
-      __m256i h0, l0, h1, l1;
-      mulhilo256(c0, m0, h0, l0);
-      mulhilo256(c2, m1, h1, l1);
-      c0 = _mm256_xor_si256(_mm256_xor_si256(h1, c1), _mm256_set1_epi32((int)k0));
-      c1 = l1;
-      c2 = _mm256_xor_si256(_mm256_xor_si256(h0, c3), _mm256_set1_epi32((int)k1));
-      c3 = l0;
-    }
-    _mm256_store_si256((__m256i*)(out + 8 * half), c0);
-    _mm256_store_si256((__m256i*)(out + 16 + 8 * half), c1);
-    _mm256_store_si256((__m256i*)(out + 32 + 8 * half), c2);
-    _mm256_store_si256((__m256i*)(out + 48 + 8 * half), c3);
+  const __m256i base = _mm256_set1_epi64x((long long)(uint32_t)(g * 16));
+  __m256i c0[4], c1[4], c2[4], c3[4];
+  for (int q = 0; q < 4; q++) {
+    c0[q] = _mm256_add_epi64(base, _mm256_setr_epi64x(4 * q, 4 * q + 1, 4 * q + 2, 4 * q + 3));
+    c1[q] = _mm256_set1_epi64x(layer);
+    c2[q] = _mm256_set1_epi64x(t.image);
+    c3[q] = _mm256_set1_epi64x(t.run);
   }
+  const __m256i m0 = _mm256_set1_epi64x(PM0), m1 = _mm256_set1_epi64x(PM1);
+  uint32_t k0 = t.k0, k1 = t.k1;
+  for (int r = 0; r < 10; r++) {
+    if (r) { k0 += PW0; k1 += PW1; }
+    const __m256i vk0 = _mm256_set1_epi64x(k0), vk1 = _mm256_set1_epi64x(k1);
+    for (int q = 0; q < 4; q++) {
+      const __m256i p0 = _mm256_mul_epu32(c0[q], m0), p1 = _mm256_mul_epu32(c2[q], m1);
+      c0[q] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), c1[q]), vk0);
+      c2[q] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), c3[q]), vk1);
+      c1[q] = p1;
+      c3[q] = p0;
+    }
+  }
+  pack256(c0, out);
+  pack256(c1, out + 16);
+  pack256(c2, out + 32);
+  pack256(c3, out + 48);
 }
 
 // random words of chunks c .. c+lanes-1 (c a multiple of the lane count, inside one group of 64)
@@ -396,7 +397,7 @@ T256 void packConv256(const Stage& st, const int32_t* plane, uint32_t* X) {
 
 #define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
-CLONES void addRow(double* __restrict d, const double* __restrict r, int n) {
+inline void addRow(double* __restrict d, const double* __restrict r, int n) {
   for (int i = 0; i < n; i++) d[i] += r[i];
 }
 
@@ -430,7 +431,7 @@ CLONES void signInto(const double* __restrict x, double* __restrict d, int n) {
   for (int i = 0; i < n; i++) d[i] = x[i] > 0 ? 1.0 : -1.0;
 }
 
-void conv1(const NOp& op, const double* src, double* dst, Scratch& s) {
+CLONES void conv1(const NOp& op, const double* src, double* dst, Scratch& s) {
   const int Hp = op.inH + 2 * op.pad, Wp = op.inW + 2 * op.pad, P = op.outH * op.outW, k = op.k;
   double* padded = s.padded.data();
   std::fill(padded, padded + (size_t)op.cin * Hp * Wp, 0.0);

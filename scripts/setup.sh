@@ -54,7 +54,10 @@ case "$action" in
     fi
     export SLURM_CONF=/tmp/capmin-slurm/slurm.conf
     status=0
-    npx --no-install vitest run "$@" || status=$?
+    # the type check covers src, bench and test; the linter runs Biome's recommended rules (biome.json says why some are off)
+    npm run --silent typecheck || status=$?
+    [ $status -ne 0 ] || npm run --silent lint || status=$?
+    [ $status -ne 0 ] || npx --no-install vitest run "$@" || status=$?
     [ -z "$started_slurm" ] || bash scripts/slurm-cluster.sh stop
     exit $status
     ;;

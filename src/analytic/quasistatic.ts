@@ -37,11 +37,10 @@ const GAUSS3: ReadonlyArray<readonly [number, number]> = [
  * J = ∫₀^vth dV / I(V) [s/F] for a current `i` sampled at ascending voltages `v` (an ngspice DC sweep; any spacing).
  * Each interval is integrated exactly (3-point Gauss–Legendre) over the degree-5 Lagrange interpolant of 1/I through
  * the 6 sweep points centred on it (one-sided at the ends, where points beyond V_th with I > 0 may serve; all points
- * when there are fewer than 6), so J is exact for
- * 1/I a polynomial of degree ≤ 5 (in particular a constant current gives V_th/I) and its error falls as h⁶ on a
- * uniform grid. V_th may lie inside the grid; the integral stops there.
- * Infinity when the current is ≤ 0 at a sweep point on [0, V_th] (the comparator never fires).
- * Throws when the grids do not match, the grid does not start at 0 or ends below V_th.
+ * when there are fewer than 6), so J is exact for 1/I a polynomial of degree ≤ 5 (in particular a constant current
+ * gives V_th/I) and its error falls as h⁶ on a uniform grid. V_th may lie inside the grid; the integral stops there.
+ * Infinity when the current is ≤ 0 at a sweep point up to the first one at or beyond V_th (the comparator never
+ * fires). Throws when the grids do not match, are not strictly ascending, do not start at 0 or end below V_th.
  */
 export function inverseCurrentIntegral(v: ArrayLike<number>, i: ArrayLike<number>, vth: number): number {
   const n = v.length;

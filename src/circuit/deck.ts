@@ -16,6 +16,7 @@
  */
 import { inputError } from '../util/errors.js';
 import { spiceNumber } from '../util/units.js';
+import { checkCircuitFiles, pelgromScale, type PortRole } from './circuitfile.js';
 import { checkModelCard, type CircuitParams } from './params.js';
 import { assertDeckPath } from './safety.js';
 import { isNominal, type ArrayVariation, type DeviceVariation, TRANSISTORS_PER_CELL } from './variation.js';
@@ -86,6 +87,14 @@ export function checkRawPath(path: string, field = 'rawPath'): string {
  * the path is one ngspice reads verbatim: absolute, no quote, `$`, `~`, backslash, `;` or control character.
  */
 export function modelInclude(p: CircuitParams): string {
+  if (p.circuit) {
+    // a circuit file: the cell subcircuit, then its models in file order (each chain checked again here)
+    const c = p.circuit;
+    checkCircuitFiles(c);
+    const lines = [`.include "${assertDeckPath('cell.file', c.cell.file)}"`];
+    for (const m of c.models) lines.push(m.kind === 'include' ? `.include "${assertDeckPath('models', m.file)}"` : `.lib "${assertDeckPath('models', m.file)}" ${m.section}`);
+    return lines.join('\n');
+  }
   assertDeckPath('modelCard', p.modelCard);
   checkModelCard(p.modelCard);
   return `.include "${p.modelCard}"`;
@@ -96,6 +105,11 @@ export function modelInclude(p: CircuitParams): string {
  * deck-content cache keys change when an included file does.
  */
 export function modelChainComment(p: CircuitParams): string[] {
+  if (p.circuit) {
+    // every reached file's content, so keys follow them even where the include lines are replaced by a hash
+    const c = p.circuit;
+    return [`* circuit ${c.sha256.slice(0, 16)} corner ${c.corner}; files: ${c.files.map((f) => f.sha256.slice(0, 16)).join(' ')}`];
+  }
   const files = checkModelCard(p.modelCard);
   if (files.length <= 1) return [];
   return [`* model files: ${files.slice(1).map((f) => f.sha256.slice(0, 16)).join(' ')}`];
@@ -104,6 +118,33 @@ export function modelChainComment(p: CircuitParams): string[] {
 /** Instance name of transistor `t` (0..3) of cell `cell`. */
 export function transistorName(cell: number, t: number): string {
   return `mc${cell}_${t}`;
+}
+
+/** Devices per cell that carry variation: 4 for the built-in cell, the circuit file's mismatch devices otherwise. */
+export function devicesPerCell(p: CircuitParams): number {
+  return p.circuit ? p.circuit.devices.length : TRANSISTORS_PER_CELL;
+}
+
+/**
+ * What the variation model draws per cell: the number of devices and their σ multipliers (Pelgrom scaling from the
+ * circuit file; none for the built-in cell). Pass it to `sampleArrayVariation`.
+ */
+export function variationShape(p: CircuitParams): { devices: number; scale?: number[] } {
+  if (!p.circuit) return { devices: TRANSISTORS_PER_CELL };
+  return { devices: p.circuit.devices.length, ...(p.circuit.pelgrom ? { scale: pelgromScale(p.circuit, p.wN, p.lN) } : {}) };
+}
+
+/**
+ * The instance parameters a batched transient `alter`s for device `t` of cell `cell`: the ngspice name of the device
+ * (flat `mc<cell>_<t>`, or `<letter>.x<cell>.<instance>` inside a cell subcircuit) and, per drawn quantity, whether
+ * the device receives it. With a circuit file only the quantities the file maps are altered; the alter then sets the
+ * device's instance parameter of the same name (`delvto`, `mulu0`, `w`, `l`), which is what the cell passes its
+ * subcircuit parameter to.
+ */
+export function alterTarget(p: CircuitParams, cell: number, t: number): { name: string; has: (k: 'delvto' | 'mulu0' | 'w' | 'l') => boolean; wNom: number; lNom: number } {
+  if (!p.circuit) return { name: transistorName(cell, t), has: () => true, wNom: p.wN, lNom: p.lN };
+  const d = p.circuit.devices[t]!;
+  return { name: `${d.instance[0]}.x${cell}.${d.instance}`, has: (k) => d[k] !== undefined, wNom: d.wNom ?? p.wN, lNom: d.lNom ?? p.lN };
 }
 
 /** Cell bits for level m: the first m cells conduct (w=1, x=0), the others match (w=1, x=1). */
@@ -162,6 +203,7 @@ export function cellNetlist(
   variation?: DeviceVariation[],
   nodes: CellNodes = DEFAULT_NODES,
 ): string[] {
+  if (p.circuit) return [cellInstance(cell, bit, p, variation, nodes)];
   const sfx = nodes.suffix ?? '';
   const g = (on: boolean) => (on ? nodes.hi : nodes.lo);
   const na = `c${cell}a${sfx}`;
@@ -173,6 +215,42 @@ export function cellNetlist(
     mosLine(transistorName(cell, 2) + sfx, nodes.supply, g(!bit.w), nb, nodes.bulk, p, v(2)),
     mosLine(transistorName(cell, 3) + sfx, nb, g(bit.x), nodes.ml, nodes.bulk, p, v(3)),
   ];
+}
+
+function checkDevice(name: string, v: DeviceVariation): void {
+  if (!Number.isFinite(v.delvto) || Math.abs(v.delvto) > 1) throw inputError('variation', `${name}: delvto ${v.delvto} V out of range; allowed range -1..1 V`);
+  if (!Number.isFinite(v.mulu0) || v.mulu0 <= 0 || v.mulu0 > 10) throw inputError('variation', `${name}: mulu0 ${v.mulu0} out of range; allowed range (0, 10]`);
+}
+
+/**
+ * One cell of a circuit file as a subcircuit instance `x<cell>[suffix] <port nodes> <subckt> k=v …`: each port on
+ * the node of its role (weight and input bits as rail voltages, as in the flat cell), the circuit's W/L on the size
+ * parameters, every mismatch device's drawn values on the parameters the file maps (W/L always, delvto/mulu0 when the
+ * device is varied), then the corner's parameter overrides.
+ */
+function cellInstance(cell: number, bit: { w: boolean; x: boolean }, p: CircuitParams, variation: DeviceVariation[] | undefined, nodes: CellNodes): string {
+  const c = p.circuit!;
+  const g = (on: boolean) => (on ? nodes.hi : nodes.lo);
+  const node: Record<PortRole, string> = { ml: nodes.ml, v0: nodes.supply, w: g(bit.w), wb: g(!bit.w), x: g(bit.x), xb: g(!bit.x), gnd: '0', bulk: nodes.bulk, vdd: nodes.hi };
+  const name = `x${cell}${nodes.suffix ?? ''}`;
+  const parts = [name, ...c.cell.roles.map((r) => node[r]), c.cell.subckt];
+  if (c.cell.sizeW) parts.push(`${c.cell.sizeW}=${spiceNumber(p.wN)}`);
+  if (c.cell.sizeL) parts.push(`${c.cell.sizeL}=${spiceNumber(p.lN)}`);
+  c.devices.forEach((d, t) => {
+    const v = variation?.[t];
+    const w = (d.wNom ?? p.wN) + (v?.dW ?? 0);
+    const l = (d.lNom ?? p.lN) + (v?.dL ?? 0);
+    if (!(w > 0) || !(l > 0)) throw inputError('variation', `${name}.${d.instance}: W/L must stay positive (got W=${w}, L=${l})`);
+    if (d.w) parts.push(`${d.w}=${spiceNumber(w)}`);
+    if (d.l) parts.push(`${d.l}=${spiceNumber(l)}`);
+    if (v && !isNominal(v)) {
+      checkDevice(`${name}.${d.instance}`, v);
+      if (d.delvto) parts.push(`${d.delvto}=${spiceNumber(v.delvto)}`);
+      if (d.mulu0) parts.push(`${d.mulu0}=${spiceNumber(v.mulu0)}`);
+    }
+  });
+  for (const [k, val] of c.params) parts.push(`${k}=${spiceNumber(val)}`);
+  return parts.join(' ');
 }
 
 /** Header lines shared by all decks: threads, model, temperature, supplies. */
@@ -223,8 +301,9 @@ export function buildDeck(p: CircuitParams, opts: DeckOptions): string {
   if (opts.level !== undefined && opts.bits !== undefined) throw inputError('level', 'give either level or bits, not both');
   const bits = opts.bits ?? levelBits(p.a, opts.level ?? p.a);
   if (bits.w.length !== p.a || bits.x.length !== p.a) throw inputError('bits', `need ${p.a} weight and ${p.a} input bits`);
-  if (opts.variation && (opts.variation.length !== p.a || opts.variation.some((c) => c.length !== TRANSISTORS_PER_CELL))) {
-    throw inputError('variation', `must be ${p.a} cells x ${TRANSISTORS_PER_CELL} transistors`);
+  const per = devicesPerCell(p);
+  if (opts.variation && (opts.variation.length !== p.a || opts.variation.some((c) => c.length !== per))) {
+    throw inputError('variation', `must be ${p.a} cells x ${per} transistors`);
   }
   const m = conductingCells(bits);
   const lines = deckPreamble(p, `${title} (a=${p.a}, m=${m})`);

@@ -4,7 +4,7 @@
  * the report's configuration table lists it. Today the circuit is the one Fig. 2 neuron with nominal devices; the
  * `cell` and `corner` fields are where a future circuit file names its own.
  */
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { CircuitParams } from './params.js';
 import { checkModelCard } from './params.js';
 
@@ -34,10 +34,30 @@ function cellName(p: CircuitParams): string {
 }
 
 /**
- * Describe `p` (pure). `modelCardSha256` is the card's hash (see `circuitInfo` for the one that reads it); `corner`
- * defaults to the nominal devices every deck uses today (Monte-Carlo variation is drawn around them).
+ * Describe `p` (pure). With a circuit file (`p.circuit`) the cell, model files, their hash and the corner come from
+ * it; otherwise `modelCardSha256` is the built-in card's hash (see `circuitInfo` for the one that reads it) and the
+ * corner is the nominal devices every built-in deck uses (Monte-Carlo variation is drawn around them).
  */
 export function describeCircuit(p: CircuitParams, modelCardSha256: string | null, opts: { corner?: string; cell?: string } = {}): CircuitInfo {
+  const spec = p.circuit;
+  if (spec) {
+    const modelFiles = spec.models.map((m) => resolve(m.file));
+    const sha = spec.files.find((f) => modelFiles.includes(resolve(f.path)))?.sha256 ?? null;
+    return {
+      cell: opts.cell ?? `${spec.cell.subckt} from ${basename(spec.cell.file)} (circuit ${spec.name}, W/L = ${Math.round(p.wN * 1e9)}/${Math.round(p.lN * 1e9)} nm)`,
+      a: p.a,
+      modelCard: spec.models.map((m) => (m.kind === 'lib' ? `${basename(m.file)} [${m.section}]` : basename(m.file))).join(', '),
+      modelCardSha256: sha ?? modelCardSha256,
+      corner: opts.corner ?? spec.corner,
+      // the values the decks use: the corner's, or the command line's where it overrides them
+      tempC: p.tempC,
+      v0: p.v0,
+      vdd: p.vdd,
+      vth: p.vth,
+      fClk: p.fClk,
+      cMem: p.cMem,
+    };
+  }
   return {
     cell: opts.cell ?? cellName(p),
     a: p.a,
@@ -53,7 +73,7 @@ export function describeCircuit(p: CircuitParams, modelCardSha256: string | null
   };
 }
 
-/** `describeCircuit` with the model card's SHA-256 read through the model-card check (cached per file version). */
+/** `describeCircuit` with the built-in model card's SHA-256 read through the model-card check (cached per file version). */
 export function circuitInfo(p: CircuitParams): CircuitInfo {
   let sha: string | null = null;
   try {

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { inputError } from '../util/errors.js';
 import { packageRoot, shippedFile } from '../util/paths.js';
 import { parseSpiceValue, type Unit } from '../util/units.js';
+import type { CircuitSpec } from './circuitfile.js';
 import { checkSpiceChain, type ReachedFile } from './safety.js';
 
 export interface CircuitParams {
@@ -35,6 +36,11 @@ export interface CircuitParams {
   wN: number;
   /** NMOS length [m] */
   lN: number;
+  /**
+   * The user's circuit (cell subcircuit, model files with hashes, corner) from a circuit file; absent = the built-in
+   * Fig. 2 cell written as flat MOSFET lines on `modelCard` (today's decks, byte for byte).
+   */
+  circuit?: CircuitSpec;
 }
 
 /** The capmin package directory (alias of `packageRoot` in src/util/paths.ts, kept for existing callers). */
@@ -71,7 +77,7 @@ interface FieldSpec {
 }
 
 /** Allowed ranges of the numeric fields (checked by validateCircuit). */
-export const CIRCUIT_RANGES: Record<Exclude<keyof CircuitParams, 'modelCard'>, FieldSpec> = {
+export const CIRCUIT_RANGES: Record<Exclude<keyof CircuitParams, 'modelCard' | 'circuit'>, FieldSpec> = {
   a: { unit: '', min: 1, max: 256, integer: true },
   cMem: { unit: 'F', min: 1e-15, max: 1e-8 },
   v0: { unit: 'V', min: 0.05, max: 3 },
@@ -89,10 +95,13 @@ export const CIRCUIT_RANGES: Record<Exclude<keyof CircuitParams, 'modelCard'>, F
  * Merge `p` over the defaults, parsing SPICE suffixes (`9.6p`, `2G`) and checking every range; throws a one-line
  * CapminError naming the field and its allowed range. Also checks the model card (see `checkModelCard`).
  */
-export function validateCircuit(p: Partial<Record<keyof CircuitParams, string | number>> = {}): CircuitParams {
+export function validateCircuit(
+  p: Partial<Record<Exclude<keyof CircuitParams, 'circuit'>, string | number>> & { circuit?: CircuitSpec } = {},
+): CircuitParams {
   const d = defaultCircuit();
   const out = { ...d } as CircuitParams;
   for (const key of Object.keys(p) as (keyof CircuitParams)[]) {
+    if (key === 'circuit') continue;
     if (!(key in d)) throw inputError(String(key), `unknown circuit parameter; allowed: ${Object.keys(d).join(', ')}`);
   }
   for (const key of Object.keys(CIRCUIT_RANGES) as (keyof typeof CIRCUIT_RANGES)[]) {
@@ -105,10 +114,16 @@ export function validateCircuit(p: Partial<Record<keyof CircuitParams, string | 
     (out as unknown as Record<string, number>)[key] = parseSpiceValue(key, t, spec);
   }
   if (p.modelCard !== undefined) out.modelCard = String(p.modelCard);
+  if (p.circuit !== undefined) {
+    if (p.modelCard !== undefined) throw inputError('modelCard', 'cannot be combined with a circuit file; name the model files in the circuit file');
+    out.circuit = p.circuit;
+    // the first model file stands for the circuit where one file is needed (executor staging, relocatable keys)
+    out.modelCard = p.circuit.models[0]!.file;
+  }
   // cross-field checks
   if (out.vth >= out.v0) throw inputError('vth', `${out.vth} V must be below v0 = ${out.v0} V; allowed range 1 mV .. ${out.v0} V (exclusive)`);
   if (out.tStep > out.tStop / 10) throw inputError('tStep', `${out.tStep} s is too coarse for tStop = ${out.tStop} s; allowed range 1 fs .. tStop/10`);
-  checkModelCard(out.modelCard);
+  if (out.circuit === undefined) checkModelCard(out.modelCard);
   out.modelCard = resolve(out.modelCard);
   return out;
 }

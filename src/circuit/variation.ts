@@ -63,13 +63,13 @@ function keyStep(k: string): string {
  * `30m`, at most 100 characters) in its range. Unknown keys (a typo like `delVto`) are errors naming the path
  * `variation[c][t].key` and the allowed keys. `where` names the source for the message (e.g. the file).
  */
-export function parseVariation(data: unknown, a: number, where = ''): ArrayVariation {
+export function parseVariation(data: unknown, a: number, where = '', devices = TRANSISTORS_PER_CELL): ArrayVariation {
   const at = where ? ` (in ${where})` : '';
   if (!Array.isArray(data) || data.length !== a) {
     throw inputError('variation', `must be an array of ${a} cells${Array.isArray(data) ? `, got ${data.length}` : ''}${at}`);
   }
   return data.map((cell: unknown, i) => {
-    if (!Array.isArray(cell) || cell.length !== TRANSISTORS_PER_CELL) throw inputError(`variation[${i}]`, `must list ${TRANSISTORS_PER_CELL} transistors${at}`);
+    if (!Array.isArray(cell) || cell.length !== devices) throw inputError(`variation[${i}]`, `must list ${devices} transistors${at}`);
     return cell.map((d: unknown, t) => {
       const path = `variation[${i}][${t}]`;
       if (d === null || typeof d !== 'object' || Array.isArray(d)) throw inputError(path, `must be an object with keys ${DEVICE_VARIATION_KEYS.join(', ')}${at}`);
@@ -93,20 +93,20 @@ export function parseVariation(data: unknown, a: number, where = ''): ArrayVaria
 }
 
 /** {@link parseVariation} of JSON text; a syntax error is a one-line error naming `where`. */
-export function parseVariationJson(text: string, a: number, where = 'variation JSON'): ArrayVariation {
+export function parseVariationJson(text: string, a: number, where = 'variation JSON', devices = TRANSISTORS_PER_CELL): ArrayVariation {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
     throw inputError('variation', `cannot read ${where} as JSON (${String((e as Error).message).split('\n')[0]!.slice(0, 120)})`);
   }
-  return parseVariation(data, a, where);
+  return parseVariation(data, a, where, devices);
 }
 
 /**
  * Read a per-instance variation file (`--variation FILE.json`, [cell][transistor] of {delvto, mulu0, dW, dL}) through
  * readUserText (regular files only, the `table` size cap) and check it with {@link parseVariation}.
  */
-export function readVariationFile(path: string, a: number, field = '--variation'): ArrayVariation {
-  return parseVariationJson(readUserText(path, { field, kind: 'table' }), a, path.slice(0, 200));
+export function readVariationFile(path: string, a: number, field = '--variation', devices = TRANSISTORS_PER_CELL): ArrayVariation {
+  return parseVariationJson(readUserText(path, { field, kind: 'table' }), a, path.slice(0, 200), devices);
 }

@@ -95,6 +95,15 @@ export const OPTIONS = {
     type: 'string', group: 'circuit', value: 'FILE', defaultText: 'the bundled models/ptm16hp-nmos.pm',
     help: "BSIM4 transistor model card defining '.model nfet nmos'", commands: CIRCUIT,
   },
+  circuit: {
+    type: 'string', group: 'circuit', value: 'FILE', defaultText: 'the built-in Fig. 2 cell on the bundled card',
+    help: 'circuit file (YAML/JSON): cell .subckt and port roles, .include/.lib models, mismatch parameters, corners; circuit options override it',
+    commands: CIRCUIT,
+  },
+  corner: {
+    type: 'string', group: 'circuit', value: 'NAME', defaultText: "the circuit file's 'corner' (shipped file: tt)",
+    help: 'named PVT corner of the circuit file (without --circuit: tt, ff or ss of netlists/circuits/default.yaml)', commands: CIRCUIT,
+  },
   wn: { type: 'string', group: 'circuit', value: 'W', unit: 'm', defaultText: '64n', range: '5n..100u', help: 'NMOS width', commands: CIRCUIT },
   ln: { type: 'string', group: 'circuit', value: 'L', unit: 'm', defaultText: '16n', range: '5n..100u', help: 'NMOS length', commands: CIRCUIT },
   cells: {
@@ -147,6 +156,11 @@ export const OPTIONS = {
     help: 'die: one sampled array shared by all levels; level: independent draws per level', commands: MC,
   },
   'batch-size': { type: 'string', group: 'monte-carlo', value: 'N', default: '25', range: '1..1000', help: 'transient samples per ngspice process', commands: MC },
+  'spot-check': {
+    type: 'string', group: 'monte-carlo', value: 'N', default: '10', range: '0..100000 (0 = no check)',
+    help: 'quasi-static engine: the first N samples per level are also simulated with the transient engine; above 1 % registered-cycle mismatch (at least 3) the P_map is recomputed with the transient engine',
+    commands: ['pmap'],
+  },
   timeout: {
     type: 'string', group: 'executor', value: 'S', unit: 's', defaultText: '60 + 10 per sample of the batch', range: '0.01..86400',
     help: 'wall-clock limit per ngspice batch', commands: ['pmap'],

@@ -2,7 +2,7 @@
  * `capmin deck`: print (or write) the ngspice deck for one neuron configuration (paper Fig. 2).
  */
 import { resolve } from 'node:path';
-import { buildDeck } from '../circuit/deck.js';
+import { buildDeck, devicesPerCell } from '../circuit/deck.js';
 import { circuitFromArgs } from '../circuit/cli-options.js';
 import { readVariationFile } from '../circuit/variation.js';
 import { parseCommand } from '../cli/options.js';
@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number | void> {
     bits,
     clocked: Boolean(values.clocked),
     stopAfterSpike: !values['no-stop'],
-    variation: values.variation !== undefined ? readVariationFile(values.variation, p.a) : undefined,
+    variation: values.variation !== undefined ? readVariationFile(values.variation, p.a, '--variation', devicesPerCell(p)) : undefined,
     rawPath: values.raw,
     rawFormat: values.ascii ? 'ascii' : 'binary',
   });

@@ -5,7 +5,6 @@
  */
 import { inputError } from '../util/errors.js';
 import { formatSi, parseLevelRange, parseSpiceValue } from '../util/units.js';
-import { SpiceQueue } from '../spice/runner.js';
 import { circuitFromArgs } from '../circuit/cli-options.js';
 import { spiceQueueFromArgs } from '../cli/executor.js';
 import { parseCommand } from '../cli/options.js';

@@ -8,7 +8,7 @@ import { parseCommand } from '../cli/options.js';
 import { printJson } from '../cli/output.js';
 import { parseWorkers } from '../montecarlo/cliopts.js';
 import { EXIT } from '../util/exit.js';
-import { checkNgspice, SpiceQueue } from '../spice/runner.js';
+import { checkNgspice } from '../spice/runner.js';
 import { allLevels, nominalSpikeTimes, type SpikeRow } from '../spikes/spikes.js';
 import { parseLevelRange, formatSi } from '../util/units.js';
 

@@ -13,6 +13,7 @@ import { printJson } from '../cli/output.js';
 import { parseWorkers } from '../montecarlo/cliopts.js';
 import { EXIT } from '../util/exit.js';
 import { capGrid } from '../sizing/sizing.js';
+import { circuitInfo } from '../circuit/describe.js';
 import { sweepCap, sweepCsv, sweepDistinctSvg, sweepSvg } from '../sizing/sweep.js';
 
 /** `capmin sweep-cap`: options from src/cli/options.ts, then sweepCap; writes the folder's JSON and figures. */
@@ -33,8 +34,8 @@ export async function main(argv: string[]): Promise<number> {
   const { model, rows } = await sweepCap({ circuit: p, caps: capGrid(from, to, steps, scale), engine, queue });
   const result = { engine, cPar: model.cPar, a: p.a, fClk: p.fClk, vth: p.vth, rows };
   writeJsonAtomic(join(out, 'sweep.json'), result);
-  writeFileAtomic(join(out, 'sweep.svg'), sweepSvg(rows, `capmin sweep-cap (${engine}): spike time per level`));
-  writeFileAtomic(join(out, 'sweep-distinct.svg'), sweepDistinctSvg(rows, `capmin sweep-cap (${engine}): distinct levels and latency`));
+  writeFileAtomic(join(out, 'sweep.svg'), sweepSvg(rows, `capmin sweep-cap (${engine}): spike time per level`, { scale, circuit: circuitInfo(p) }));
+  writeFileAtomic(join(out, 'sweep-distinct.svg'), sweepDistinctSvg(rows, `capmin sweep-cap (${engine}): distinct levels and latency`, { scale, circuit: circuitInfo(p) }));
   writeFileAtomic(join(out, 'sweep.csv'), sweepCsv(rows));
   if (v.json) {
     printJson('sweep-cap', { out, ...result });

@@ -13,7 +13,7 @@ import { parseWorkers } from '../montecarlo/cliopts.js';
 import { EXIT } from '../util/exit.js';
 import { packageVersion } from '../util/paths.js';
 import { validateLevels, type ValidateResult, type ValidateRow } from '../analytic/validate.js';
-import { checkNgspice, SpiceQueue } from '../spice/runner.js';
+import { checkNgspice } from '../spice/runner.js';
 import { allLevels } from '../spikes/spikes.js';
 import { defaultFig3Levels, fig3Svg, fig3Waveforms } from '../spikes/fig3.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';

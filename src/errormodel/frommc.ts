@@ -57,13 +57,13 @@ export function samplesCsv(r: McResult): string {
  * Write pmap.csv, pmap.json, pmap.npy ((a+1)×(a+1), popcount-indexed for SPICE-Torch), samples.csv and pmap.svg into
  * `dir`. Everything written is a pure function of the inputs, so a resumed run gives byte-identical files.
  */
-export function writePmapFiles(dir: string, pmap: Pmap, r: McResult, a: number, meta: Record<string, unknown>): string[] {
+export function writePmapFiles(dir: string, pmap: Pmap, r: McResult, a: number, meta: Record<string, unknown>, opts: { subtitle?: string } = {}): string[] {
   const files = ['pmap.csv', 'pmap.json', 'pmap.npy', 'samples.csv', 'pmap.svg'];
   writeFileAtomic(join(dir, 'pmap.csv'), pmapCsv(pmap));
   writeJsonAtomic(join(dir, 'pmap.json'), pmapJson(pmap, { ...meta, engine: r.engine, window: r.window, cPar: r.cPar }));
   writeFileAtomic(join(dir, 'pmap.npy'), pmapNpy(pmap, a));
   writeFileAtomic(join(dir, 'samples.csv'), samplesCsv(r));
   const title = `P_map (${r.engine}, C_mem ${typeof meta.cMem === 'number' ? formatSi(meta.cMem, 'F') : '?'}, ${r.samples} samples/level, time base ${String(meta.timeBase ?? 'spike')})`;
-  writeFileAtomic(join(dir, 'pmap.svg'), pmapHeatmapSvg(pmap, title));
+  writeFileAtomic(join(dir, 'pmap.svg'), pmapHeatmapSvg(pmap, title, opts.subtitle));
   return files.map((f) => join(dir, f));
 }

@@ -10,7 +10,7 @@
 import { QS_POINTS, QS_RULE } from '../analytic/quasistatic.js';
 import type { CircuitParams } from '../circuit/params.js';
 import type { ArrayVariation } from '../circuit/variation.js';
-import { cellNetlist, checkRawPath, deckPreamble, levelBits, transistorName } from '../circuit/deck.js';
+import { alterTarget, cellNetlist, checkRawPath, deckPreamble, devicesPerCell, levelBits } from '../circuit/deck.js';
 import { spiceNumber } from '../util/units.js';
 import type { VariationSigmas } from './variation.js';
 
@@ -104,12 +104,14 @@ export function tranBatchDeck(
   const params = alteredParams(sigmas);
   for (const v of variations) {
     for (let c = 0; c < p.a; c++) {
-      for (let t = 0; t < 4; t++) {
+      for (let t = 0; t < devicesPerCell(p); t++) {
         const dv = v[c]![t]!;
-        const name = transistorName(c, t);
+        // flat cell: `mc<c>_<t>`; a circuit file's cell: the flattened subcircuit device, only its mapped quantities
+        const dev = alterTarget(p, c, t);
         for (const k of params) {
-          const val = k === 'delvto' ? dv.delvto : k === 'mulu0' ? dv.mulu0 : k === 'w' ? p.wN + dv.dW : p.lN + dv.dL;
-          ctl.push(`alter @${name}[${k}]=${spiceNumber(val)}`);
+          if (!dev.has(k)) continue;
+          const val = k === 'delvto' ? dv.delvto : k === 'mulu0' ? dv.mulu0 : k === 'w' ? dev.wNom + dv.dW : dev.lNom + dv.dL;
+          ctl.push(`alter @${dev.name}[${k}]=${spiceNumber(val)}`);
         }
       }
     }

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CircuitParams } from '../circuit/params.js';
-import { modelInclude } from '../circuit/deck.js';
+import { modelInclude, variationShape } from '../circuit/deck.js';
 import { zeroVariation, type ArrayVariation } from '../circuit/variation.js';
 import { parseRaw, assertComplete, vector } from '../spice/rawfile.js';
 import { isSpiceErrorKind, runNgspiceFile, SpiceError, SpiceQueue, spiceErrorFromRecord, type RemoteRunner } from '../spice/runner.js';
@@ -420,7 +420,7 @@ export async function runMonteCarlo(opts: McOptions): Promise<McResult> {
       for (const [k, d] of dies.entries()) {
         if (k % 32 === 31) await yieldLoop();
         dieJobs.push((async () => {
-          const rec = await qsDie(ctx, d.lkey, d.sample, () => sampleArrayVariation(opts.seed, d.lkey, d.sample, p.a, opts.sigmas));
+          const rec = await qsDie(ctx, d.lkey, d.sample, () => sampleArrayVariation(opts.seed, d.lkey, d.sample, p.a, opts.sigmas, variationShape(p)));
           if (rec.status === 'ok') {
             const j = rec.values[0]!;
             for (const m of d.levels) tCross.get(m)![d.sample] = qsCrossTime(fromJson(j[m]!), p.cMem, cp, window);
@@ -448,7 +448,7 @@ export async function runMonteCarlo(opts: McOptions): Promise<McResult> {
           const samples = Array.from({ length: Math.min(bs, N - s0) }, (_, i) => s0 + i);
           jobs.push(
             (async () => {
-              const vars = (): ArrayVariation[] => samples.map((s) => sampleArrayVariation(opts.seed, lk, s, p.a, opts.sigmas));
+              const vars = (): ArrayVariation[] => samples.map((s) => sampleArrayVariation(opts.seed, lk, s, p.a, opts.sigmas, variationShape(p)));
               const rec = await tranBatch(ctx, m, samples, vars, opts.sigmas, window, tMaxOf.get(m));
               if (rec.status === 'ok') rec.values[0]!.forEach((t, i) => (tCross.get(m)![samples[i]!] = fromJson(t)));
               else noteFailure(ctx, rec, [m]);

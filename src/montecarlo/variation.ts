@@ -108,27 +108,39 @@ function clampMulu0(x: number): number {
  * plus the optional global shift. Fully determined by (seed, lkey, sample): four normals are always drawn per
  * device in a fixed order, so changing one sigma never reshuffles the others.
  */
-export function sampleArrayVariation(seed: number, lkey: number, sample: number, a: number, s: VariationSigmas): ArrayVariation {
+export function sampleArrayVariation(
+  seed: number,
+  lkey: number,
+  sample: number,
+  a: number,
+  s: VariationSigmas,
+  cell: { devices?: number; scale?: readonly number[] } = {},
+): ArrayVariation {
+  // `cell`: devices per cell (default 4, the built-in cell) and per-device σ(delvto)/σ(mulu0) multipliers (Pelgrom);
+  // the draw order is the same for any count, so the built-in cell's draws are unchanged
+  const devices = cell.devices ?? TRANSISTORS_PER_CELL;
   const rng = new Rng(seed, TAG_DEVICE, lkey, sample);
   const g = new Rng(seed, TAG_GLOBAL, lkey, sample);
   const gVth = g.normal() * s.globalDelvto;
   const gMu = g.normal() * s.globalMulu0;
   const out: ArrayVariation = [];
+  const scale = cell.scale;
   for (let c = 0; c < a; c++) {
-    const cell: DeviceVariation[] = [];
-    for (let t = 0; t < TRANSISTORS_PER_CELL; t++) {
+    const row: DeviceVariation[] = [];
+    for (let t = 0; t < devices; t++) {
       const n1 = rng.normal();
       const n2 = rng.normal();
       const n3 = rng.normal();
       const n4 = rng.normal();
-      cell.push({
-        delvto: round(n1 * s.delvto + gVth, 1e-7),
-        mulu0: round(clampMulu0((1 + n2 * s.mulu0) * (1 + gMu)), 1e-7),
+      const k = scale?.[t] ?? 1;
+      row.push({
+        delvto: round(n1 * s.delvto * k + gVth, 1e-7),
+        mulu0: round(clampMulu0((1 + n2 * s.mulu0 * k) * (1 + gMu)), 1e-7),
         dW: round(n3 * s.dW, 1e-13),
         dL: round(n4 * s.dL, 1e-13),
       });
     }
-    out.push(cell);
+    out.push(row);
   }
   return out;
 }

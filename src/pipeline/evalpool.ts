@@ -230,3 +230,99 @@ export class EvalPool {
     await Promise.all(this.workers.map((w) => w.w.terminate()));
   }
 }
+
+/** F_MAC (Fig. 1): the histogram of sub-MAC levels 0..a over a split, total and per array layer. */
+export interface FMacCounts {
+  /** counts per level 0..a over every array layer */
+  total: number[];
+  perLayer: { name: string; counts: number[] }[];
+  images: number;
+  split: 'train';
+  /** error-free accuracy on those images (a by-product of the pass) */
+  trainAccuracy: number;
+}
+
+/**
+ * F_MAC over the images of `source` (error-free pass with level histograms), on a pool of `workers` threads that is
+ * closed before returning. Cache: none here (`capmin run` caches it as its 'fmac' stage).
+ */
+export async function computeFMac(source: EvalSource, workers: number): Promise<FMacCounts> {
+  const a = source.a ?? 32;
+  const pool = new EvalPool(source, workers);
+  try {
+    const o = await pool.evaluate({ hist: true });
+    const total = new Array<number>(a + 1).fill(0);
+    for (const h of o.hist!) h.forEach((v, m) => (total[m]! += v));
+    return { total, perLayer: o.hist!.map((h, i) => ({ name: o.layerNames![i]!, counts: h })), images: o.images, split: 'train', trainAccuracy: o.accuracy };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Mean, min and max of per-run accuracies (fractions). */
+export interface RunAccuracy {
+  mean: number;
+  min: number;
+  max: number;
+  runs: number;
+  images: number;
+}
+
+/** Mean / min / max of per-run accuracies over `images` test images. Pure. */
+export function accuracyStats(accs: number[], images: number): RunAccuracy {
+  return { mean: accs.reduce((s, x) => s + x, 0) / accs.length, min: Math.min(...accs), max: Math.max(...accs), runs: accs.length, images };
+}
+
+/** A stage cache as the evaluator needs it (src/pipeline/cache.ts StageCache). */
+export interface AccuracyCache {
+  run<T>(stage: string, inputs: unknown, fn: () => Promise<T> | T): Promise<{ value: T; cached: boolean }>;
+}
+
+/**
+ * Test accuracy under clipping (Eq. 4) and/or a padded P_map (Alg. 1 line 15), each evaluation cached in `cache`
+ * under its stage name, keyed by the network/data identity, the test limit, the clip, the run, the seed, the P_map's
+ * hash and a caller key. The test pool starts on the first uncached evaluation; `close()` ends it.
+ */
+export class AccuracyEvaluator {
+  private pool: EvalPool | null = null;
+  constructor(
+    private readonly cache: AccuracyCache,
+    private readonly source: EvalSource,
+    private readonly workers: number,
+    /** identity of network and data (part of every key) */
+    private readonly bnnKey: unknown,
+    private readonly seed: number,
+    private readonly hashPmap: (pMap: number[][]) => string,
+  ) {}
+
+  /** One evaluation: `clip` = [lo, hi] of Eq. 4, `pMap` = a padded (a+1)×(a+1) P_map, `run` = the error-draw run. */
+  async evaluate(stage: string, task: { clip?: [number, number]; pMap?: number[][]; run?: number }, extraKey: unknown): Promise<{ accuracy: number; images: number }> {
+    const key = { bnnKey: this.bnnKey, test: this.source.dataset.limit ?? 'all', clip: task.clip ?? null, run: task.run ?? 0, seed: this.seed, pMapSha: task.pMap ? this.hashPmap(task.pMap) : null, extraKey };
+    const r = await this.cache.run(stage, key, async () => {
+      const o = await (this.pool ??= new EvalPool(this.source, this.workers)).evaluate({ clip: task.clip, pMap: task.pMap, run: task.run ?? 0, seed: this.seed });
+      return { accuracy: o.accuracy, images: o.images };
+    });
+    return r.value;
+  }
+
+  /**
+   * Accuracy of a padded P_map over runs 0..runs−1. The padding carries the clipping (its clipped rows are one-hot on
+   * the bound or the bound's row), so the engine gets no separate clip. `onRun` sees each run's result (progress).
+   */
+  async overRuns(stage: string, pMap: number[][], runs: number, extraKey: unknown, onRun?: (run: number, r: { accuracy: number; images: number }) => void): Promise<RunAccuracy> {
+    const accs: number[] = [];
+    let images = 0;
+    for (let run = 0; run < runs; run++) {
+      const r = await this.evaluate(stage, { pMap, run }, extraKey);
+      accs.push(r.accuracy);
+      images = r.images;
+      onRun?.(run, r);
+    }
+    return accuracyStats(accs, images);
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = null;
+  }
+}

@@ -190,6 +190,12 @@ function fmtCoord(v: number): string {
   return Object.is(r, -0) ? '0' : String(r);
 }
 
+/** What distinguishes series for a clip id: names, lengths and the data's sums (figures on one page rarely share all). */
+function seriesKey(series: LineSeries[]): string {
+  const sum = (a: number[]) => a.reduce((t, v) => (Number.isFinite(v) ? t + v : t), 0);
+  return series.map((s) => `${s.name}:${s.x.length}:${sum(s.x).toPrecision(8)}:${sum(s.y).toPrecision(8)}`).join(',');
+}
+
 /** A short stable hash (FNV-1a) for ids that must be unique when several figures share one HTML page. */
 function hashId(s: string): string {
   let h = 0x811c9dc5;
@@ -697,7 +703,7 @@ export function linePlot(opts: LinePlotOptions): string {
 
   const axes: XNode[] = [...yAxisNodes(f, ya, fy, 'y'), ...xAxisNodes(f, xa, fx, 'x'), frameRect(f)];
   axes.push(xAxisLabel(f, xLabel, height - 12), yAxisLabel(f, yLabel, 16));
-  const clip = `clip-${hashId(`${title}|${opts.subtitle ?? ''}|${series.map((s) => `${s.name}:${s.x.length}`).join(',')}|${width}x${height}`)}`;
+  const clip = `clip-${hashId(`${title}|${opts.subtitle ?? ''}|${seriesKey(series)}|${xLog}${yLog}|${f.left},${f.right},${f.top},${f.bottom}`)}`;
   const main = panelPlot(f, xa, ya, series, styles, hLines, vLines, 'series', clip, placed);
 
   const children: XNode[] = [el('g', { class: 'axes' }, axes), ...main];
@@ -750,7 +756,7 @@ export function stackedLinePlot(opts: StackedLinePlotOptions): string {
     const styles = p.series.map((s) => seriesStyle(s, k++, opts.styleCycle ?? false));
     const axes: XNode[] = [...yAxisNodes(f, yas[i]!, formatEng, i === 0 ? 'y' : `y${i + 1}`), ...xAxisNodes(f, xa, formatEng, 'x', last), frameRect(f), yAxisLabel(f, p.yLabel, 16)];
     if (last) axes.push(xAxisLabel(f, opts.xLabel, height - 12));
-    const clip = `clip-${hashId(`${opts.title}|${i}|${p.series.map((s) => `${s.name}:${s.x.length}`).join(',')}|${width}`)}`;
+    const clip = `clip-${hashId(`${opts.title}|${i}|${seriesKey(p.series)}|${opts.xLog ?? false}|${left},${right},${top},${ph}`)}`;
     children.push(el('g', { class: 'axes' }, axes), ...panelPlot(f, xa, yas[i]!, p.series, styles, p.hLines ?? [], [], 'series', clip, []));
     children.push(legendNodes(width - 12 - legendW, top, width, p.series.map((s, j) => ({ name: s.name, color: styles[j]!.color, dash: styles[j]!.dash, marker: styles[j]!.markers ? styles[j]!.marker : undefined, hollow: styles[j]!.hollow, kind: 'line' as const }))));
   });
@@ -921,7 +927,7 @@ export function heatmap(opts: HeatmapOptions): string {
     if (i % labelEveryR !== 0) return;
     axes.push(textEl('text', { class: 'tick-label', 'data-axis': 'y', x: f.left - 6, y: f.top + ch * (i + 0.5) + 4, 'text-anchor': 'end' }, r));
   });
-  axes.push(frameRect(f), xAxisLabel(f, xLabel, height - 12), yAxisLabel(f, yLabel, 16));
+  axes.push(xAxisLabel(f, xLabel, height - 12), yAxisLabel(f, yLabel, 16));
 
   const rows: XNode[] = values.map((row, i) => {
     const cells: XNode[] = row.map((v, j) => {
@@ -961,7 +967,8 @@ export function heatmap(opts: HeatmapOptions): string {
     cb.push(textEl('text', { class: 'tick-label', 'data-axis': 'cb', x: cbX + 20, y: y + 4 }, formatEng(t)));
   }
   return buildDocument(
-    svgRoot('heatmap', { width, height }, title, header, [el('g', { class: 'axes' }, axes), el('g', { class: 'plot-area' }, rows), el('g', { class: 'colorbar' }, cb)]),
+    // the frame is drawn over the cells so that its edge shows next to pale cells
+    svgRoot('heatmap', { width, height }, title, header, [el('g', { class: 'axes' }, axes), el('g', { class: 'plot-area' }, rows), el('g', { class: 'frame-over' }, [frameRect(f)]), el('g', { class: 'colorbar' }, cb)]),
   );
 }
 

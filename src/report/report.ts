@@ -109,7 +109,6 @@ export function chargingFigure(r: RunResults): Figure | null {
     styleCycle: true,
     width: 900,
     height: 440,
-
   });
   const rows: unknown[][] = [];
   for (const cv of c.curves) cv.t.forEach((t, i) => rows.push([cv.level, t, cv.v[i]]));
@@ -166,7 +165,6 @@ export function accuracyFigure(r: RunResults): Figure | null {
   const caption =
     'Fig. 8 — accuracy over k: CapMin without variation (clipping only), CapMin under variation (Monte-Carlo P_map at the k-level capacitor, mean of the runs), CapMin-V (merging φ spike times of the k₀-level capacitor, plotted at k_V = k₀ − φ): ' +
     `merging toward the ${toward}-diagonal neighbour${towardWhy(toward)}, re-bucketed and with Alg. 1's column-merged P_map, and merging toward the ${other}-diagonal neighbour${towardWhy(other)}, re-bucketed; the legend gives each series' line and marker.`;
-
   const zoomNote = zoom.overview
     ? ` Left: the range that holds the data near the error-free accuracy (${fx(zoom.range![0], 0)}–${fx(zoom.range![1], 0)} %); right: the full 0–100 % range with that window shaded, where the points below it (the collapse at small k) are visible.`
     : '';
@@ -187,7 +185,6 @@ function accuracyZoom(series: LineSeries[], hLines: { y: number }[]): { range?: 
   const t = niceTicks(lo - 0.5, Math.min(100, top + 0.5), 6);
   return { range: [Math.max(0, t.lo), Math.min(100, t.hi)], overview: ys.some((y) => y < t.lo) };
 }
-
 
 /** How a merge direction relates to the paper (Alg. 1 lines 6–11 and its prose merge into the lower-diagonal neighbour). */
 function towardWhy(t: 'lower' | 'higher'): string {
@@ -245,7 +242,6 @@ export function pmapFigures(r: RunResults): Figure[] {
       subtitle: circuitOf(r, null),
       width: 520,
       height: 500,
-
       xLabel: 'read level',
       yLabel: 'true level m',
       rowLabels: labels,
@@ -301,7 +297,6 @@ export function analyticFigure(r: RunResults): Figure | null {
     xLabel: 'level m (conducting cells)',
     xRange: [0, Math.max(...m)],
     panels: [
-
       { yLabel: 'crossing time (ns)', yLog: true, series: times },
       { yLabel: 'rel. error (%)', series: errors, hLines: [{ y: 0, label: 'SPICE' }] },
     ],
@@ -478,7 +473,7 @@ export function esc(s: string): string {
 
 function table(header: string[], rows: (string | number)[][], cls = ''): string {
   return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td${/^\S+$/.test(String(c)) ? ' class="n"' : ''}>${esc(String(c))}</td>`).join('')}</tr>`)
+    .map((r) => `<tr>${r.map((c) => `<td${/^\S{1,24}$/.test(String(c)) ? ' class="n"' : ''}>${esc(String(c))}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
 
@@ -580,8 +575,6 @@ table.config td:first-child{white-space:nowrap}table.config td{overflow-wrap:any
 h1{font-size:15pt}h2{font-size:12.5pt;margin-top:1.2em;break-after:avoid}h3{font-size:11pt;break-after:avoid}
 table{display:table;width:100%;max-width:100%;overflow:visible;font-size:7.5pt;table-layout:auto}thead{display:table-header-group}
 tr,figure{break-inside:avoid}td,th{padding:2px 4px;overflow-wrap:break-word;hyphens:auto}th{overflow-wrap:anywhere}td.n{white-space:nowrap}
-
-
 .grid2{display:block}figure{margin:8px 0}figure svg{border:none;max-width:100%;height:auto}figcaption{font-size:8pt}figcaption a{display:none}
 a{color:inherit;text-decoration:none}}`;
 
@@ -601,7 +594,6 @@ function configValue(v: unknown): string {
     }
     return v;
   }
-
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return v.map(configValue).join(', ');
   return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k} = ${configValue(x)}`).join(', ');
@@ -621,7 +613,6 @@ function configRows(config: Record<string, unknown>): string[][] {
 }
 
 /** Build all figures of a run. */
-
 export function buildFigures(r: RunResults): { fmac: Figure | null; charging: Figure | null; accuracy: Figure | null; cost: Figure[]; pmaps: Figure[]; cmem: Figure | null; analytic: Figure | null } {
   return { fmac: fmacFigure(r), charging: chargingFigure(r), accuracy: accuracyFigure(r), cost: costFigures(r), pmaps: pmapFigures(r), cmem: capacitanceFigure(r), analytic: analyticFigure(r) };
 }
@@ -677,7 +668,6 @@ export function reportHtml(r: RunResults, figs = buildFigures(r)): string {
   parts.push('<h2>Analytic (Eq. 5) versus SPICE</h2>');
   if (figs.analytic) parts.push(figureHtml(figs.analytic));
   if (r.analytic?.length) {
-
     parts.push(
       table(
         ['level m', 'I_init (µA)', 't SPICE (ns)', 't Eq. 5 (ns)', 'rel. error', 't quasi-static (ns)'],

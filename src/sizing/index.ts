@@ -27,4 +27,10 @@ export {
   sweepCap,
   /** SVG of registered spike time against C_mem; pure, no cache. */
   sweepSvg,
+  /** Two-panel SVG of distinct levels and latency against C_mem; pure, no cache. */
+  sweepDistinctSvg,
+  /** CSV of a capacitor sweep (one row per C_mem); pure, no cache. */
+  sweepCsv,
+  /** 'log' or 'lin': the scale a capacitor grid was made with; pure, no cache. */
+  gridScale,
 } from './sweep.js';

@@ -26,6 +26,9 @@ describe('sweep-cap figures and CSV', () => {
     const steps = lt.slice(1).map((t, i) => t - lt[i]!);
     expect(new Set(steps).size).toBe(1);
     expect(xTicks(sweepSvg(rows(capGrid(1e-12, 150e-12, 30, 'log')), 't'))).toEqual(['1', '10', '100']);
+    // two figures on one page never share a clip-path id
+    const clipId = (svg: string) => /<clipPath id="([^"]+)"/.exec(svg)![1];
+    expect(clipId(lin)).not.toBe(clipId(sweepSvg(rows(capGrid(1e-12, 150e-12, 30, 'log')), 't')));
     // an explicit scale wins over the grid
     expect(xTicks(sweepSvg(rows(capGrid(1e-12, 150e-12, 30, 'lin')), 't', { scale: 'log' }))).toEqual(['1', '10', '100']);
   });
