@@ -32,3 +32,8 @@ export {
   /** The analytic check per level: op, DC sweep and transient in ngspice against Eq. 5 and the quasi-static integral; no cache. */
   validateLevels,
 } from './validate.js';
+export {
+  type AnalyticTableRow,
+  /** SPICE vs Eq. 5 vs quasi-static per level (the report's analytic table); no cache. */
+  analyticTable,
+} from './table.js';

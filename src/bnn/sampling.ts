@@ -45,7 +45,12 @@ export function readTables(a: number, clip?: readonly [number, number], pMap?: P
     const alias = new Int32Array(ALIAS_SLOTS);
     for (let m = 0; m <= a; m++) {
       const row = pMap![lt.lut[m]!]!;
-      buildAlias(Array.from({ length: ALIAS_SLOTS }, (_, j) => (j <= a ? row[j]! : 0)), thr, alias, 0);
+      buildAlias(
+        Array.from({ length: ALIAS_SLOTS }, (_, j) => (j <= a ? row[j]! : 0)),
+        thr,
+        alias,
+        0,
+      );
       // thresholds to 2^26 per slot (2^-32 of probability); a full slot (threshold 2^26) aliases itself, so 2^26 − 1 reads the same
       for (let j = 0; j < ALIAS_SLOTS; j++) table[m * ALIAS_SLOTS + j] = ((Math.min(Math.round(thr[j]! / 64), 0x3ffffff) << 6) | alias[j]!) >>> 0;
     }

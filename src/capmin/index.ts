@@ -32,6 +32,12 @@ export {
   compareMerge,
 } from './merge.js';
 export {
+  /** Eq. 4 clipping as SPICE-Torch's direct mapping (1-D popcount → popcount table of length a+1); pure, no cache. */
+  directMapping,
+  /** `.npy` bytes (float32, shape (a+1,)) of the direct mapping, the file SPICE-Torch loads; pure, no cache. */
+  directMappingNpy,
+} from './directmap.js';
+export {
   /** Guaranteed response time: the last representable spike time; pure, no cache. */
   guaranteedResponseTime,
 } from './cost.js';
@@ -48,3 +54,27 @@ export {
   /** Read nominal spike times per level (JSON or CSV); no cache. */
   readSpikesFile,
 } from './io.js';
+export {
+  type KeptLevels,
+  type KeptPmap,
+  /** CapMin levels of one k (Eq. 4) and their mapped currents (Sec. IV-C); pure, no cache. */
+  keptLevels,
+  /** P_map over the kept levels from a Monte-Carlo of their currents (clock-cycle boundaries); pure, no cache. */
+  keptPmapFromMc,
+  /** (a+1)×(a+1) P_map from one over the kept levels, clipped rows padded (Alg. 1 line 15); pure, no cache. */
+  expandKept,
+} from './kept.js';
+export {
+  type PhiSweepRow,
+  type CapminVSweepInput,
+  type SweepEvaluator,
+  /** CapMin-V φ sweep (Alg. 1) in both directions, re-bucketed, with a caller's evaluator; no cache of its own. */
+  capminVSweep,
+  /** CapMin-V at φ re-bucketed from k₀'s raw samples; pure, no cache. */
+  capminVRebucketed,
+  /** Re-bucketed CapMin-V P_map laid out over k₀'s kept levels (report heatmaps); pure, no cache. */
+  rebucketedOverKept,
+  type PaddingEvaluator,
+  /** Accuracy with the run's padding of clipped rows against the other one (Alg. 1 line 15); no cache of its own. */
+  paddingComparison,
+} from './sweep.js';

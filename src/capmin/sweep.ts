@@ -4,7 +4,7 @@
  * Alg. 1 vs re-bucketed comparison, latency, and the accuracies a caller-supplied evaluator gives.
  */
 import { guaranteedResponseTime } from './cost.js';
-import type { KeptPmap } from './kept.js';
+import { expandKept, type KeptPmap } from './kept.js';
 import { capminV, compareMerge, padCapminV, padRebucket, rebucket, type CapminVResult, type MergeToward, type PadMode, type RebucketResult } from './merge.js';
 
 /**
@@ -115,4 +115,27 @@ export async function capminVSweep<A>(i: CapminVSweepInput, evaluate?: SweepEval
 export function rebucketedOverKept(base: KeptPmap, phi: number, dir: MergeToward, fClk: number): number[][] {
   const { rb } = capminVRebucketed(base, phi, dir, fClk);
   return rb.levels.map((_, i) => base.levels.map((n) => { const j = rb.survivors.indexOf(n); return j < 0 ? 0 : rb.matrix[i]![j]!; }));
+}
+
+/** Accuracy with the other padding, for the stage of {@link paddingComparison}: CapMin at k₀ or CapMin-V at φ. */
+export type PaddingEvaluator<A> = (which: 'capmin' | 'capmin-v', pMap: number[][], phi: number | undefined, label: string) => Promise<A>;
+
+/**
+ * Accuracy under variation with the run's padding of clipped rows (Alg. 1 line 15) against the other padding, on the
+ * same runs: CapMin at k₀ and, when one was selected, CapMin-V at that φ (re-bucketed). Cache: none of its own.
+ */
+export async function paddingComparison<A>(
+  i: { base: KeptPmap; k0: number; a: number; pad: PadMode; mergeToward: MergeToward; fClk: number; accK0: A; selected?: { phi: number; kV: number; acc: A } },
+  evaluate: PaddingEvaluator<A>,
+) {
+  const other: PadMode = i.pad === 'paper' ? 'bound' : 'paper';
+  const rows: { method: 'CapMin' | 'CapMin-V'; k: number; phi?: number; kV: number; acc: A; accOther: A }[] = [
+    { method: 'CapMin', k: i.k0, kV: i.k0, acc: i.accK0, accOther: await evaluate('capmin', expandKept(i.base.levels, i.base.matrix, i.a, other), undefined, `k=${i.k0} (pad ${other})`) },
+  ];
+  const s = i.selected;
+  if (s) {
+    const { rb } = capminVRebucketed(i.base, s.phi, i.mergeToward, i.fClk);
+    rows.push({ method: 'CapMin-V', k: i.k0, phi: s.phi, kV: s.kV, acc: s.acc, accOther: await evaluate('capmin-v', padRebucket(rb, i.a, { pad: other }), s.phi, `CapMin-V φ=${s.phi} (pad ${other})`) });
+  }
+  return { pad: i.pad, other, rows };
 }

@@ -81,6 +81,9 @@ export interface CircuitSpec {
   files: ReachedFile[];
 }
 
+const NUMPARAM_FUNCTIONS = new Set(
+  'abs sqrt sqr exp ln log log10 sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh min max pow pwr sgn sign floor ceil int nint hypot gauss agauss unif aunif limit ternary_fcn if'.split(' '),
+);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const name = (what: string) => z.string().regex(NAME, `must be a plain ${what} name (letters, digits, _; at most 64)`);
 const spiceValue = z.union([z.number(), z.string().max(40)]);
@@ -158,7 +161,7 @@ function issueText(issue: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return `${where === '(top level)' ? '' : `${where}.`}${(i.keys ?? []).join(', ')}: unknown key`;
     case 'invalid_value':
-      return `${where}: ${issue.message}; allowed: ${(i.values ?? []).map(String).join(', ')}`;
+      return `${where}: must be one of ${(i.values ?? []).map(String).join(', ')}`;
     case 'invalid_union':
       return `${where}: must be one of { include: FILE } or { lib: FILE, section: NAME }`;
     default:
@@ -245,7 +248,11 @@ export function checkCircuitFiles(spec: CircuitSpec): ReachedFile[] {
   const files: ReachedFile[] = [];
   const seen = new Set<string>();
   const add = (fs: ReachedFile[]) => {
-    for (const f of fs) if (!seen.has(f.path)) (seen.add(f.path), files.push(f));
+    for (const f of fs) {
+      if (seen.has(f.path)) continue;
+      seen.add(f.path);
+      files.push(f);
+    }
   };
   add(checkChain(spec.cell.file, 'cell.file'));
   spec.models.forEach((m, i) => add(checkChain(m.file, `models[${i}]`, m.kind === 'lib' ? m.section : undefined)));
@@ -318,6 +325,8 @@ export function loadCircuitFile(path: string, corner?: string, field = '--circui
   if (!roles.some((r) => r === 'w' || r === 'wb') || !roles.some((r) => r === 'x' || r === 'xb')) bad('cell.ports', 'the cell needs a weight port (w or wb) and an input port (x or xb)');
   const declared = (key: string, p: string | undefined): string | undefined => {
     if (p === undefined) return undefined;
+    // ngspice's expression parser reads these names as functions, so `ln={…}` on an instance line is a syntax error
+    if (NUMPARAM_FUNCTIONS.has(p.toLowerCase())) bad(key, `'${p}' is an ngspice function name; rename the subcircuit parameter`);
     if (!h.params.has(p.toLowerCase())) bad(key, `'${p}' is not a parameter of ${f.cell.subckt} (declare it after params:); declared: ${[...h.params.keys()].join(', ') || 'none'}`);
     return p.toLowerCase();
   };

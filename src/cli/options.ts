@@ -96,13 +96,22 @@ export const OPTIONS = {
     help: "BSIM4 transistor model card defining '.model nfet nmos'", commands: CIRCUIT,
   },
   circuit: {
-    type: 'string', group: 'circuit', value: 'FILE', defaultText: 'the built-in Fig. 2 cell on the bundled card',
-    help: 'circuit file (YAML/JSON): cell .subckt and port roles, .include/.lib models, mismatch parameters, corners; circuit options override it',
+    type: 'string', group: 'circuit', value: 'FILE',
+    help: 'circuit file (YAML/JSON): cell .subckt and port roles, .include/.lib models, mismatch parameters, corners; circuit options override it (by default the built-in Fig. 2 cell on the bundled card)',
     commands: CIRCUIT,
   },
   corner: {
-    type: 'string', group: 'circuit', value: 'NAME', defaultText: "the circuit file's 'corner' (shipped file: tt)",
-    help: 'named PVT corner of the circuit file (without --circuit: tt, ff or ss of netlists/circuits/default.yaml)', commands: CIRCUIT,
+    type: 'string', group: 'circuit', value: 'NAME',
+    help: "named PVT corner of the circuit file (by default its 'corner'; without --circuit: tt, ff or ss of netlists/circuits/default.yaml)", commands: CIRCUIT,
+  },
+  corners: {
+    type: 'string', group: 'circuit', value: 'LIST',
+    help: "corner set: 'a,b,c' or 'all' corners of the circuit file (without --circuit: tt, ff, ss of the shipped one); with --temps and a --v0 list (0.7,0.8) the cross product; per-corner results and the worst case (by default the one point of --corner)",
+    commands: ['size', 'validate', 'sweep-cap'],
+  },
+  temps: {
+    type: 'string', group: 'circuit', value: 'LIST', unit: 'degC', range: '-55..175 each',
+    help: 'temperature set, e.g. -40,27,125 (a corner set with --corners; by default the one --temp)', commands: ['size', 'validate', 'sweep-cap'],
   },
   wn: { type: 'string', group: 'circuit', value: 'W', unit: 'm', defaultText: '64n', range: '5n..100u', help: 'NMOS width', commands: CIRCUIT },
   ln: { type: 'string', group: 'circuit', value: 'L', unit: 'm', defaultText: '16n', range: '5n..100u', help: 'NMOS length', commands: CIRCUIT },
@@ -209,19 +218,20 @@ export const OPTIONS = {
     type: 'string', group: 'executor', value: 'DIR', defaultText: "the output folder (./runs/slurm for commands without one)",
     help: 'folder shared with the cluster nodes for decks, outputs and job state', commands: [...SPICE, 'run'],
   },
-  'slurm-partition': { type: 'string', group: 'executor', value: 'P', defaultText: "the cluster's default", help: 'Slurm partition (sbatch --partition)', commands: [...SPICE, 'run'] },
-  'slurm-account': { type: 'string', group: 'executor', value: 'A', defaultText: 'none', help: 'Slurm account (sbatch --account)', commands: [...SPICE, 'run'] },
+  'slurm-partition': { type: 'string', group: 'executor', value: 'P', defaultText: "the cluster's default", help: "Slurm partition (sbatch's partition option)", commands: [...SPICE, 'run'] },
+  'slurm-account': { type: 'string', group: 'executor', value: 'A', defaultText: 'none', help: "Slurm account (sbatch's account option)", commands: [...SPICE, 'run'] },
   'slurm-time': { type: 'string', group: 'executor', value: 'T', defaultText: 'the sum of the task\'s deck timeouts', help: 'time limit per array task, Slurm syntax (MM, HH:MM:SS, D-HH)', commands: [...SPICE, 'run'] },
   'slurm-mem': { type: 'string', group: 'executor', value: 'M', defaultText: "the cluster's default", help: 'memory per array task, Slurm syntax (500M, 2G)', commands: [...SPICE, 'run'] },
-  'slurm-throttle': { type: 'string', group: 'executor', value: 'N', range: '1..100000', defaultText: 'unlimited', help: 'array tasks running at once (--array=...%N)', commands: [...SPICE, 'run'] },
+  'slurm-throttle': { type: 'string', group: 'executor', value: 'N', range: '1..100000', defaultText: 'unlimited', help: 'array tasks running at once (the %N of the job array)', commands: [...SPICE, 'run'] },
   'slurm-decks-per-task': { type: 'string', group: 'executor', value: 'N', defaultText: '8', range: '1..10000', help: 'ngspice decks (Monte-Carlo batches) per array task', commands: [...SPICE, 'run'] },
-  'slurm-arg': { type: 'string', group: 'executor', value: 'ARG', multiple: true, help: 'extra sbatch argument, passed as given (repeatable)', commands: [...SPICE, 'run'] },
+  'slurm-arg': { type: 'string', group: 'executor', value: 'ARG', multiple: true, defaultText: 'none', help: 'extra sbatch argument, passed as given (repeatable)', commands: [...SPICE, 'run'] },
 
   // ---- network and data ----
   model: {
     type: 'string', group: 'bnn', value: 'FILE', help: "BNN checkpoint, safetensors (SPICE-Torch key names; metadata 'arch' or --arch)",
     commands: ['fmac', 'eval', 'run'],
-    per: { fmac: { required: true }, eval: { required: true }, run: { defaultText: 'the bundled models/vgg3-fashion.safetensors', help: "BNN checkpoint, safetensors (SPICE-Torch key names, metadata 'arch')" } },
+    defaultText: 'the bundled models/vgg3-fashion.safetensors',
+    per: { run: { defaultText: 'the bundled models/vgg3-fashion.safetensors', help: "BNN checkpoint, safetensors (SPICE-Torch key names, metadata 'arch')" } },
   },
   arch: {
     type: 'string', group: 'bnn', value: 'NAME', range: 'vgg3 | vgg7 | resnet18', defaultText: "the checkpoint's 'arch' metadata",
@@ -257,7 +267,7 @@ export const OPTIONS = {
   pmap: {
     type: 'string', group: 'capmin', value: 'FILE', help: 'P_map error model', commands: ['eval', 'merge'],
     per: {
-      eval: { defaultText: 'none, error-free', help: "P_map: capmin CSV/JSON (indexed by level m) or SPICE-Torch .npy (33x33, indexed by popcount a - m); each chunk's read level is drawn from the row of its clipped level" },
+      eval: { defaultText: 'none, error-free', help: "P_map: capmin CSV/JSON (indexed by level m) or a SPICE-Torch .npy indexed by popcount a - m: the (a+1)x(a+1) distribution mapping or the 1-D direct mapping of a+1 entries ('capmin levels --direct-mapping'); each chunk's read level is drawn from the row of its clipped level" },
       merge: { required: true, help: "P_map as written by 'capmin pmap' (pmap.csv or pmap.json; rows = true level)" },
     },
   },
@@ -273,6 +283,11 @@ export const OPTIONS = {
   // ---- CapMin / CapMin-V ----
   fmac: { type: 'string', group: 'capmin', value: 'FILE', required: true, help: "F_MAC as written by 'capmin fmac': JSON with an array under 'total' or 'fMac', or CSV level,count", commands: ['levels'] },
   k: { type: 'string', group: 'capmin', value: 'K', default: '14', range: '1..a+1', help: 'number of levels to keep', commands: ['levels'] },
+  'direct-mapping': {
+    type: 'string', group: 'output', value: 'FILE', defaultText: 'none',
+    help: "also write the clipping as SPICE-Torch's direct mapping: a 1-D float32 .npy of a+1 entries, popcount -> clipped popcount (popcount = a - m); 'capmin eval --pmap FILE' reads it back",
+    commands: ['levels'],
+  },
   spikes: { type: 'string', group: 'capmin', value: 'FILE', required: true, help: "nominal spike times per level ('capmin spikes --json' output, or CSV level,tSpike,tCross)", commands: ['merge'] },
   phi: { type: 'string', group: 'capmin', value: 'N', required: true, range: '0..k-1', help: 'number of CapMin-V merges', commands: ['merge'] },
   'merge-toward': {
@@ -492,17 +507,17 @@ export const COMMANDS: Record<CommandName, CommandDoc> = {
   },
   fmac: {
     summary: 'MAC-level histogram F_MAC of a BNN over a dataset',
-    usage: '--model FILE [--dataset fashion] [--split train] [--out DIR]',
+    usage: '[--model FILE] [--dataset fashion] [--split train] [--out DIR]',
     description:
       'F_MAC (paper Fig. 1): how often each sub-MAC level m = # conducting cells (0..a) occurs in error-free forward passes, per analog-array layer and summed over layers. MAC value of a full chunk = a - 2m. Re-running with identical inputs reuses the stored result.',
-    examples: ['capmin fmac --model models/vgg3-fashion.safetensors', 'capmin fmac --model models/vgg3-fashion.safetensors --split test --limit 1000 --json'],
+    examples: ['capmin fmac', 'capmin fmac --model models/vgg3-fashion.safetensors --split test --limit 1000 --json'],
   },
   eval: {
     summary: 'BNN test accuracy with clipping and/or a P_map error model',
-    usage: '--model FILE [--clip LO,HI] [--pmap FILE] [--runs 3] [--seed 1]',
+    usage: '[--model FILE] [--clip LO,HI] [--pmap FILE] [--runs 3] [--seed 1]',
     description:
       'Test accuracy with every sub-MAC (chunk of a cells) of every analog-array layer passed through CapMin clipping (levels outside [LO, HI] read as the nearest bound) and then, with --pmap, a read level drawn from the P_map row of the clipped level (one independent draw per chunk per image).',
-    examples: ['capmin eval --model models/vgg3-fashion.safetensors --clip 9,22', 'capmin eval --model models/vgg3-fashion.safetensors --clip 9,22 --pmap runs/pmap-9p6/pmap.csv --runs 3'],
+    examples: ['capmin eval --clip 9,22', 'capmin eval --model models/vgg3-fashion.safetensors --clip 9,22 --pmap runs/pmap-9p6/pmap.csv --runs 3', 'capmin eval --pmap runs/clip-k14.npy'],
   },
   train: {
     summary: 'train a binarized network (VGG3 on Fashion-MNIST by default)',
@@ -513,10 +528,10 @@ export const COMMANDS: Record<CommandName, CommandDoc> = {
   },
   levels: {
     summary: 'CapMin: the k most frequent levels and clipping bounds (Eq. 4)',
-    usage: '--fmac FILE [--k 14]',
+    usage: '--fmac FILE [--k 14] [--direct-mapping FILE.npy]',
     description:
       'CapMin (paper Sec. III-A, Eq. 4): keep the K most frequent MAC levels of an F_MAC histogram and report the clipping bounds [lo, hi]: the contiguous window of K levels with the largest total frequency (equal to the K most frequent levels whenever those are contiguous).',
-    examples: ['capmin levels --fmac runs/fmac/vgg3-fashion-fashion-train/fmac.json --k 14'],
+    examples: ['capmin levels --fmac runs/fmac/vgg3-fashion-fashion-train/fmac.json --k 14', 'capmin levels --fmac fmac.json --k 14 --direct-mapping runs/clip-k14.npy'],
   },
   merge: {
     summary: 'CapMin-V: merge spike times phi times (Alg. 1)',

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { barPlot, linePlot } from '../plot/svg.js';
 import { parseCommand } from '../cli/options.js';
-import { defaultOutDir, printJson } from '../cli/output.js';
+import { capminVersion, defaultOutDir, printJson } from '../cli/output.js';
 import { bnnValues } from './bnn-values.js';
 import { EXIT } from '../util/exit.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
       argv,
       inputs,
       key,
-      versions: { node: process.version, engine: ENGINE_VERSION },
+      versions: { capmin: capminVersion(), node: process.version, engine: ENGINE_VERSION },
       timings: { totalSeconds: (Date.now() - t0) / 1000, engineSeconds: r.seconds, threads: r.threads },
       outputs: ['fmac.csv', 'fmac.json', 'fmac.svg', 'fmac-layers.svg'],
       finished: new Date().toISOString(),

@@ -52,7 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   if (help) return EXIT.OK;
   const cfg = runConfigFromArgs(values);
   const quick = cfg.quick;
-  const { workers: _w, ...keyed } = cfg;
+  // the default folder is named by what the options decide (pmapFigureK is not an option: always its default here)
+  const { workers: _w, pmapFigureK: _f, ...keyed } = cfg;
   // the default run folder is under ./runs of the current directory, never inside the installed package
   const out = values.out !== undefined ? resolve(values.out) : defaultOutDir(`${quick ? 'quick' : 'full'}-${sha256(stableStringify(keyed)).slice(0, 8)}`);
   const r = await runPipeline(cfg, out, { queue: (dir) => spiceQueueFromArgs(values, { workers: cfg.workers, workRoot: dir, requiredFiles: [cfg.circuit.modelCard] }) });

@@ -7,6 +7,7 @@ import { inputError } from '../util/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { formatSi, parseSpiceValue } from '../util/units.js';
 import { circuitFromArgs } from '../circuit/cli-options.js';
+import { cornerRuns } from '../cli/corners.js';
 import { spiceQueueFromArgs } from '../cli/executor.js';
 import { parseCommand } from '../cli/options.js';
 import { printJson } from '../cli/output.js';
@@ -20,6 +21,16 @@ import { sweepCap, sweepCsv, sweepDistinctSvg, sweepSvg } from '../sizing/sweep.
 export async function main(argv: string[]): Promise<number> {
   const { values: v, help } = parseCommand('sweep-cap', argv);
   if (help) return EXIT.OK;
+  // a corner set: one sweep (curve) per PVT point in OUT/<corner>, each exactly the single-point run
+  const runs = cornerRuns(argv, v, resolve(v.out));
+  if (runs) {
+    for (const r of runs) {
+      if (!v.json) process.stdout.write(`\n## ${r.point.label}\n`);
+      await main(r.argv);
+    }
+    writeJsonAtomic(join(resolve(v.out), 'summary.json'), { corners: runs.map((r) => ({ label: r.point.label, corner: r.point.corner, tempC: r.point.p.tempC, v0: r.point.p.v0, vdd: r.point.p.vdd, folder: r.folder })) });
+    return EXIT.OK;
+  }
   const p = circuitFromArgs(v, { autoStop: false });
   const from = parseSpiceValue('--from', v.from, { unit: 'F', min: 1e-15, max: 1e-8 });
   const to = parseSpiceValue('--to', v.to, { unit: 'F', min: from, max: 1e-8 });

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildDeck } from '../circuit/deck.js';
 import { circuitFromArgs } from '../circuit/cli-options.js';
+import { cornerRuns } from '../cli/corners.js';
 import { spiceQueueFromArgs } from '../cli/executor.js';
 import { parseCommand } from '../cli/options.js';
 import { printJson } from '../cli/output.js';
@@ -69,6 +70,9 @@ export function validateTable(res: ValidateResult): string {
 export async function main(argv: string[]): Promise<number | void> {
   const { values, help } = parseCommand('validate', argv);
   if (help) return EXIT.OK;
+  // a corner set: each PVT point is a validate run of its own in OUT/<corner>, then the Eq. 5 error per corner
+  const runs = cornerRuns(argv, values, resolve(values.out));
+  if (runs) return validateCorners(runs, resolve(values.out), values.json === true);
   const p = circuitFromArgs(values);
   const levels = values.levels !== undefined ? parseLevelRange('--levels', values.levels, 0, p.a) : allLevels(p.a);
   const figLevels = values['fig-levels'] !== undefined ? parseLevelRange('--fig-levels', values['fig-levels'], 1, p.a) : defaultFig3Levels(p.a);
@@ -107,6 +111,41 @@ export async function main(argv: string[]): Promise<number | void> {
     process.stdout.write(`# C_mem = ${formatSi(p.cMem, 'F')}, V0 = ${p.v0} V, V_th = ${p.vth} V, f_clk = ${formatSi(p.fClk, 'Hz')}; ${elapsed.toFixed(1)} s\n`);
     process.stdout.write(validateTable(res));
     process.stdout.write(`wrote ${join(outDir, 'validate.csv')}, validate.json, fig3.svg, manifest.json\n`);
+  }
+  return EXIT.OK;
+}
+
+/** `validate` at every point of a corner set (one folder each), then summary.csv / summary.json of the Eq. 5 error. */
+async function validateCorners(runs: NonNullable<ReturnType<typeof cornerRuns>>, outDir: string, json: boolean): Promise<number> {
+  const rows: Array<Record<string, unknown>> = [];
+  for (const r of runs) {
+    if (!json) process.stdout.write(`\n## ${r.point.label}\n`);
+    const argv = r.argv.filter((a) => a !== '--json');
+    if (json) {
+      // the per-point tables would interleave with the JSON document; they are in each folder's validate.json
+      const write = process.stdout.write;
+      process.stdout.write = (() => true) as typeof process.stdout.write;
+      try {
+        await main(argv);
+      } finally {
+        process.stdout.write = write;
+      }
+    } else await main(argv);
+    const res = JSON.parse(readFileSync(join(outDir, r.folder, 'validate.json'), 'utf8')) as ValidateResult;
+    const c = r.point.p.circuit;
+    rows.push({ label: r.point.label, corner: r.point.corner, tempC: r.point.p.tempC, v0: r.point.p.v0, vdd: r.point.p.vdd, folder: r.folder, circuit: c ? { name: c.name, file: c.file, sha256: c.sha256, files: c.files } : null, cPar: res.cPar, ...res.summary });
+  }
+  const keys = ['label', 'tempC', 'v0', 'vdd', 'eq5RelErrMin', 'eq5RelErrMax', 'qsRelErrMaxAbs', 'qsParRelErrMaxAbs', 'cPar'];
+  writeFileAtomic(join(outDir, 'summary.csv'), [keys.join(','), ...rows.map((row) => keys.map((k) => String(row[k] ?? '')).join(','))].join('\n') + '\n');
+  writeJsonAtomic(join(outDir, 'summary.json'), { corners: rows });
+  if (json) printJson('validate', { outDir, corners: rows });
+  else {
+    process.stdout.write(`\n${'corner'.padEnd(20)} ${'T'.padStart(6)} ${'V0'.padStart(6)}   Eq. 5 vs SPICE       quasi-static |err| (C only / with C_par)\n`);
+    for (const row of rows) {
+      const pc = (x: unknown) => `${(100 * Number(x)).toFixed(2)}%`;
+      process.stdout.write(`${String(row.label).padEnd(20)} ${String(row.tempC).padStart(6)} ${String(row.v0).padStart(6)}   ${pc(row.eq5RelErrMin)} .. ${pc(row.eq5RelErrMax)}   ${(100 * Number(row.qsRelErrMaxAbs)).toFixed(3)}% / ${(100 * Number(row.qsParRelErrMaxAbs)).toFixed(3)}%\n`);
+    }
+    process.stdout.write(`wrote ${join(outDir, 'summary.csv')}, summary.json (one folder per corner)\n`);
   }
   return EXIT.OK;
 }

@@ -30,3 +30,18 @@ export {
   /** SVG heatmap of a P_map; pure, no cache. */
   pmapHeatmapSvg,
 } from './pmapio.js';
+export {
+  type ValidatedPmap,
+  type PmapRunOptions,
+  type PmapRunResult,
+  /** Validated P_map (Eq. 6): quasi-static with a transient spot check, transient fallback above the bound; batches through `store`, the P_map is not cached. */
+  validatedPmap,
+  /** `capmin pmap` as one stage: resumable run folder, validated P_map, P_map files and manifest (spot check recorded); batch cache in the folder. */
+  pmapRun,
+  /** The inputs hashed into a pmap run folder's manifest; pure, no cache. */
+  pmapRunInputs,
+  /** Record a finished validated P_map in its run folder's manifest; writes manifest.json, no cache. */
+  recordPmapRun,
+  /** One-line summary of a spot check; pure, no cache. */
+  spotCheckSummary,
+} from './validated.js';

@@ -40,3 +40,12 @@ export {
   /** May a quasi-static P_map stand, given its spot-check mismatches; pure, no cache. */
   fastPathAllowed,
 } from './crosscheck.js';
+export {
+  type SpotCheckFigures,
+  type ValidatedMc,
+  type ValidatedMcOptions,
+  /** Monte-Carlo with the fast-path safety net: quasi-static, transient spot check on the same dies, transient fallback above the bound; batches through `store`. */
+  validatedMonteCarlo,
+  /** Spot-check figures and decision of a quasi-static result against a transient one of the same dies; pure, no cache. */
+  spotCheckFigures,
+} from './validated.js';

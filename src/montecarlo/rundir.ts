@@ -13,6 +13,7 @@ import { mkdirChecked, writeJsonChecked } from '../util/cas.js';
 import { acquireLock, type Lock } from '../util/lock.js';
 import { readUserText } from '../util/readfile.js';
 import { checkNgspice } from '../spice/runner.js';
+import { packageVersion } from '../util/paths.js';
 import type { McStats, McFailure } from './engine.js';
 import { BatchStore, type BatchHistory } from './store.js';
 
@@ -29,7 +30,7 @@ export interface Manifest {
   created: string;
   updated: string;
   /** one entry per invocation (first run and each resume) */
-  invocations: Array<{ started: string; finished?: string; pid?: number; stats?: McStats; exit?: number | string; batchStore?: BatchStore['stats'] }>;
+  invocations: Array<{ started: string; finished?: string; pid?: number; capmin?: string; stats?: McStats; exit?: number | string; batchStore?: BatchStore['stats'] }>;
   failures: McFailure[];
   /** every batch that failed at least once: tries and the kind/detail of each failed try (kept across resumes) */
   batchHistory?: Record<string, BatchHistory>;
@@ -132,7 +133,7 @@ export async function openRunDir(
       }
       manifest = old;
       manifest.status = 'running';
-      manifest.invocations.push({ started: now, pid: process.pid });
+      manifest.invocations.push({ started: now, pid: process.pid, capmin: packageVersion() });
       if (!Array.isArray(manifest.failures)) manifest.failures = [];
       if (!Array.isArray(manifest.notes)) manifest.notes = [];
       resumed = true;
@@ -140,6 +141,7 @@ export async function openRunDir(
       const ng = await checkNgspice();
       manifest = {
         tool: 'capmin',
+        version: packageVersion(),
         command,
         status: 'running',
         inputs,
@@ -150,7 +152,7 @@ export async function openRunDir(
         modelCardSha256: opts.modelCard && existsSync(opts.modelCard) ? sha256(readFileSync(opts.modelCard)) : null,
         created: now,
         updated: now,
-        invocations: [{ started: now, pid: process.pid }],
+        invocations: [{ started: now, pid: process.pid, capmin: packageVersion() }],
         failures: [],
         notes: [],
       };

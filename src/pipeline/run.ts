@@ -21,20 +21,21 @@
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { expandKept, keptLevels, keptPmapFromMc, type KeptPmap } from '../capmin/kept.js';
-import { capminVRebucketed, capminVSweep, rebucketedOverKept } from '../capmin/sweep.js';
-import { padRebucket, type MergeToward, type PadMode } from '../capmin/merge.js';
+import { capminVSweep, paddingComparison, rebucketedOverKept } from '../capmin/sweep.js';
+import type { MergeToward, PadMode } from '../capmin/merge.js';
 import { capEnergy } from '../capmin/cost.js';
 import { defaultCircuit, type CircuitParams } from '../circuit/params.js';
 import { describeCircuit } from '../circuit/describe.js';
 import { BatchStore } from '../montecarlo/store.js';
 import { defaultSigmas, type VariationSigmas } from '../montecarlo/variation.js';
 import { validatedMonteCarlo } from '../montecarlo/validated.js';
-import { nominalQsModel, cycleOf, type Mapping, type QsModel } from '../sizing/sizing.js';
+import { nominalQsModel, type Mapping, type QsModel } from '../sizing/sizing.js';
 import { sizeForLevels } from '../sizing/stage.js';
 import { QS_POINTS, QS_RULE } from '../analytic/quasistatic.js';
 import { SpiceQueue } from '../spice/runner.js';
-import { defaultFig3Levels, fig3Waveforms } from '../spikes/fig3.js';
-import { validateLevels } from '../analytic/validate.js';
+import { defaultFig3Levels } from '../spikes/fig3.js';
+import { chargingCurves, chargingFigure } from '../spikes/charging.js';
+import { analyticTable } from '../analytic/table.js';
 import { CapminError } from '../util/errors.js';
 import { mkdirChecked } from '../util/cas.js';
 import { acquireLock } from '../util/lock.js';
@@ -232,7 +233,7 @@ async function runPipelineLocked(cfg: RunConfig, dir: string, makeQueue?: (dir: 
   const acc = new AccuracyEvaluator(cache, src('test', cfg.testLimit), cfg.workers, bnnKey, cfg.seed, (m) => sha256(stableStringify(m)));
   /** accuracy of a padded P_map over `runs` runs, timed and with a progress line per run */
   const accOverRuns = (stage: string, pMap: number[][], runs: number, extraKey: unknown, label: string) =>
-    time('accuracy', () => acc.overRuns(stage, pMap, runs, extraKey, (run, r) => prog.step(label, 1, `run ${run + 1}${runs > 1 || label.includes('variation') ? `/${runs}` : ''}: ${(100 * r.accuracy).toFixed(2)}%`)));
+    time('accuracy', () => acc.overRuns(stage, pMap, runs, extraKey, (run, r) => prog.step(label, 1, `run ${run + 1}/${runs}: ${(100 * r.accuracy).toFixed(2)}%`)));
 
   let fMac: RunResults['fMac'];
   let errorFree: RunResults['errorFree'];
@@ -327,15 +328,12 @@ async function runPipelineLocked(cfg: RunConfig, dir: string, makeQueue?: (dir: 
     // ---- padding of clipped rows: the other padding once, on the same runs, for k₀ and the selected CapMin-V φ
     let padding: PaddingComparison | undefined;
     if (bnnOk && base0 && row0?.accVar) {
-      const otherPad: PadMode = cfg.pad === 'paper' ? 'bound' : 'paper';
-      const rows: PaddingComparison['rows'] = [{ method: 'CapMin', k: k0, kV: k0, acc: row0.accVar, accOther: await accOverRuns('acc-var', expandKept(base0.levels, base0.matrix, a, otherPad), cfg.runs, null, `k=${k0} (pad ${otherPad})`) }];
       const s = selections.find((x) => x.method === 'CapMin-V');
       const f = s && capV?.phis.find((x) => x.phi === s.phi);
-      if (f?.accRebucket) {
-        const { rb } = capminVRebucketed(base0, f.phi, cfg.mergeToward, p.fClk);
-        rows.push({ method: 'CapMin-V', k: k0, phi: f.phi, kV: f.kV, acc: f.accRebucket, accOther: await accOverRuns('acc-capminv', padRebucket(rb, a, { pad: otherPad }), cfg.runs, { phi: f.phi, variant: 'rebucket' }, `CapMin-V φ=${f.phi} (pad ${otherPad})`) });
-      }
-      padding = { pad: cfg.pad, other: otherPad, rows };
+      padding = await paddingComparison(
+        { base: base0, k0, a, pad: cfg.pad, mergeToward: cfg.mergeToward, fClk: p.fClk, accK0: row0.accVar, selected: f?.accRebucket ? { phi: f.phi, kV: f.kV, acc: f.accRebucket } : undefined },
+        (which, pMap, phi, label) => (which === 'capmin' ? accOverRuns('acc-var', pMap, cfg.runs, null, label) : accOverRuns('acc-capminv', pMap, cfg.runs, { phi, variant: 'rebucket' }, label)),
+      );
     }
 
     // ---- Fig. 3 and the analytic table
@@ -343,20 +341,11 @@ async function runPipelineLocked(cfg: RunConfig, dir: string, makeQueue?: (dir: 
     let analytic: AnalyticRow[] | undefined;
     if (spiceOk && qs) {
       const levels = cfg.chargingLevels;
-      const fig = await time('fig3', () =>
-        cache.run('fig3', { circuit: circuitKey, cardSha: modelCardSha, levels }, async () => {
-          const crossings = new Map(levels.map((m) => [m, (p.cMem + qs!.cPar) * qs!.j[m]!] as [number, number | null]));
-          const d = await fig3Waveforms(p, levels, crossings, queue!);
-          return d.series.map((s) => ({ level: s.level, t: Array.from(s.t), v: Array.from(s.v), tCross: s.tCross }));
-        }),
-      );
-      charging = { cMem: p.cMem, vth: p.vth, fClk: p.fClk, curves: fig.value.map((s) => ({ ...s, tSpike: s.tCross === null ? null : (cycleOf(s.tCross, p.fClk) ?? 0) / p.fClk })) };
+      const fig = await time('fig3', () => cache.run('fig3', { circuit: circuitKey, cardSha: modelCardSha, levels }, () => chargingCurves(p, levels, qs!, queue!)));
+      charging = chargingFigure(p, fig.value);
       prog.step('charging curves (Fig. 3)');
       const val = await time('analytic', () =>
-        cache.run('analytic', { circuit: circuitKey, cardSha: modelCardSha, qs: [QS_RULE, QS_POINTS], levels: cfg.analyticLevels }, async () => {
-          const r = await validateLevels(p, cfg.analyticLevels, queue!, { progress: process.env.CAPMIN_QUIET !== '1' });
-          return r.rows.map((x) => ({ level: x.level, iInit: x.iInit, tSpice: x.tSpice, tEq5: x.tEq5, relErr: x.relErr, tQuasiStatic: x.tQsPar }));
-        }),
+        cache.run('analytic', { circuit: circuitKey, cardSha: modelCardSha, qs: [QS_RULE, QS_POINTS], levels: cfg.analyticLevels }, () => analyticTable(p, cfg.analyticLevels, queue!, { progress: process.env.CAPMIN_QUIET !== '1' })),
       );
       analytic = val.value;
       prog.step('analytic vs SPICE');

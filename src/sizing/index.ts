@@ -34,3 +34,9 @@ export {
   /** 'log' or 'lin': the scale a capacitor grid was made with; pure, no cache. */
   gridScale,
 } from './sweep.js';
+export {
+  type SizeForLevelsInput,
+  type SizedK,
+  /** Sizing stage of one k: smallest C_mem, SPICE-bisected or quasi-static plus one SPICE check; batches through `store`, result not cached. */
+  sizeForLevels,
+} from './stage.js';

@@ -23,3 +23,10 @@ export {
   /** I(V) of a level from an ngspice DC sweep of ML; no cache. */
   sweepIV,
 } from './extract.js';
+export {
+  type ChargingSeries,
+  /** Charging curves of a few levels (Fig. 3) over 1.25 × the slowest predicted crossing; no cache. */
+  chargingCurves,
+  /** Charging curves with their registered spike times; pure, no cache. */
+  chargingFigure,
+} from './charging.js';

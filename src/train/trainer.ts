@@ -13,6 +13,7 @@ import { CapminError } from '../util/errors.js';
 import { Progress, fmtDuration } from '../util/progress.js';
 import { Rng } from '../util/rng.js';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { packageVersion } from '../util/paths.js';
 import { Adam, stepLr } from './adam.js';
 import { getGemm, type Gemm } from './gemm.js';
 import { engineModel, loadTrainState, saveTrainState, type EpochRecord, type TrainPointer } from './state.js';
@@ -222,7 +223,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       command: opts.command,
       inputs: { arch: 'vgg3', dataset: opts.dataset, trainImages: trainSet.n, testImages: testSet.n, source: trainSet.source ?? null },
       settings: { epochs: opts.epochs, batch: opts.batch, lr: opts.lr, lrSchedule: 'x0.5 every 10 epochs', margin, seed: opts.seed, optimizer: 'adam(0.9,0.999,1e-8)' },
-      versions: { node: process.version, gemm: gemm.name },
+      versions: { capmin: packageVersion(), node: process.version, gemm: gemm.name },
       startedAt,
       epochsDone: epoch + 1,
       history,

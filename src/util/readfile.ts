@@ -41,24 +41,8 @@ function errnoOf(err: unknown): string {
  */
 export function readUserFile(path: string, opts: ReadUserFileOptions): Buffer {
   const cap = opts.maxBytes ?? MAX_BYTES[opts.kind];
-  let fd: number;
+  const { fd } = openUserFile(path, opts);
   try {
-    // O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    const code = errnoOf(err);
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : `cannot open (${code || 'error'})`;
-    throw new CapminError(`${opts.field}: cannot read ${path}: ${why}`, 'EINPUT', 2);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) {
-      const what = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
-      throw new CapminError(`${opts.field}: ${path} is ${what}; a regular file is required`, 'EINPUT', 2);
-    }
-    if (st.size > cap) {
-      throw new CapminError(`${opts.field}: ${path} is ${st.size} bytes; at most ${cap} bytes are allowed for this kind of file`, 'EINPUT', 2);
-    }
     // Read to EOF but never past the cap (the file may grow while we read).
     const chunks: Buffer[] = [];
     let total = 0;
@@ -95,6 +79,7 @@ export function openUserFile(path: string, opts: ReadUserFileOptions): { fd: num
   const cap = opts.maxBytes ?? MAX_BYTES[opts.kind];
   let fd: number;
   try {
+    // O_NONBLOCK: opening a FIFO for reading must not wait for a writer (fstat then refuses it).
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = errnoOf(err);

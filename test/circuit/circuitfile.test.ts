@@ -168,6 +168,10 @@ describe('circuit files: checks', () => {
       const file = userCircuit(dir, opts);
       expect(() => loadCircuitFile(file), dir).toThrow(re);
     }
+    // one level further: a model file the .lib section includes
+    const deep = userCircuit('c5');
+    writeFileSync(join(tmp, 'c5/pdk/nch-slow.mdl'), `${binnedCard(0.05)}\n*# shell touch /tmp/pwned\n`);
+    expect(() => loadCircuitFile(deep, 'slow')).toThrow(/line \d+ of .*nch-slow\.mdl: '\*#' lines are run by ngspice as commands/);
     // the injected line in the tt section of c4 is refused even when the tt corner is chosen (the whole file is checked)
     expect(() => circuitFromArgs({ circuit: join(tmp, 'c4/circuit.yaml'), corner: 'tt' })).toThrow(/line 5 of .*corners\.lib/);
   });
@@ -176,7 +180,7 @@ describe('circuit files: checks', () => {
     const file = userCircuit('m1');
     const text = readFileSync(file, 'utf8');
     const cases: Array<[string, string, RegExp]> = [
-      ['role.yaml', text.replace('bl: ml', 'bl: match'), /cell\.ports\.bl: .*allowed: ml, v0, w, wb, x, xb, gnd, bulk, vdd/],
+      ['role.yaml', text.replace('bl: ml', 'bl: match'), /cell\.ports\.bl: must be one of ml, v0, w, wb, x, xb, gnd, bulk, vdd$/],
       ['key.yaml', text.replace('variation:', 'variations:'), /variations: unknown key; allowed keys: name, cell, models, variation, corners, corner/],
       ['dev.yaml', text.replace('{ instance: mu2, delvto: vt_b }', '{ instance: mu2, delvto: vt_x }'), /variation\.devices\[1\]\.delvto: 'vt_x' is not a parameter of mycell/],
       ['inst.yaml', text.replace('instance: mu3', 'instance: mu9'), /variation\.devices\[2\]\.instance: 'mu9' is not an instance of mycell/],

@@ -23,8 +23,11 @@ describe('describeCircuit', () => {
   });
 
   it('a circuit file fills cell, models, hash, corner and corner supplies', () => {
+    // as circuitFromArgs builds it: the corner's temperature and supplies are in the parameters the decks use
     const p: CircuitParams = {
       ...defaultCircuit(),
+      tempC: 125,
+      vdd: 0.72,
       circuit: {
         name: 'my_cell', file: '/x/circ.yaml', sha256: 'c'.repeat(64), corner: 'ss_125', corners: ['tt', 'ss_125'],
         cell: { file: '/x/cell.sp', subckt: 'xnor2', roles: [] }, devices: [], models: [{ kind: 'lib', file: '/x/corners.lib', section: 'ss' }],
@@ -40,5 +43,7 @@ describe('describeCircuit', () => {
     expect(c.v0).toBe(0.8);
     expect(c.cell).toContain('xnor2 from cell.sp (circuit my_cell');
     expect(circuitLine(c)).toContain('corners.lib [ss] #bbbbbbbb · ss_125 · 125 °C');
+    // a command-line --temp overrides the corner's, and the description states what was simulated
+    expect(describeCircuit({ ...p, tempC: 85 }, null).tempC).toBe(85);
   });
 });

@@ -107,7 +107,10 @@ describe('a hung ngspice dies with capmin', () => {
     const hung = pidsIn(pids);
     strays.push(...hung);
     // the fallback really is in use: one watchdog per hung ngspice, watching this capmin
-    const dogs = cmdlines().filter((p) => p.argv.includes('capmin-watchdog') && p.argv.includes(String(c.pid)));
+    const watching = () => cmdlines().filter((p) => p.argv.includes('capmin-watchdog') && p.argv.includes(String(c.pid)));
+    // a watchdog starts right after its ngspice: on a loaded machine the second one may lag the pid file
+    await waitFor(() => watching().length === hung.length, 10_000);
+    const dogs = watching();
     expect(dogs.map((d) => Number(d.argv.at(-1))).sort()).toEqual([...hung].sort());
     strays.push(...dogs.map((d) => d.pid));
     c.kill('SIGKILL');
