@@ -33,7 +33,7 @@ export function tourCommands(readme: string): string[] {
   for (const b of blocks) {
     const joined = (b[1] ?? '').replace(/\\\n\s*/g, ' ');
     for (const raw of joined.split('\n')) {
-      const line = raw.replace(/\s+#.*$/, '').trim();
+      const line = raw.replace(/\s+#.*$/, '').replace(/\s+/g, ' ').trim();
       if (line === '' || line.startsWith('#')) continue;
       out.push(line);
     }
@@ -59,7 +59,7 @@ export const QUICK: ReadonlyArray<readonly [string, string]> = [
 interface Check {
   /** the README command, exactly */
   command: string;
-  files?: Array<{ path: string; csvColumns?: string[]; jsonKeys?: string[]; npyShape?: number[] }>;
+  files?: Array<{ path: string; csvColumns?: string[]; jsonKeys?: string[]; npyShape?: number[]; npyDtypes?: string[] }>;
   /** regular expressions the standard output must match */
   stdout?: RegExp[];
 }
@@ -81,7 +81,7 @@ const CHECKS: Check[] = [
     files: [
       { path: 'runs/pmap-12.27pF-*/pmap.csv', csvColumns: ['level', '0', '32'] },
       { path: 'runs/pmap-12.27pF-*/pmap.json', jsonKeys: ['levels', 'cMem', 'samples', 'seed'] },
-      { path: 'runs/pmap-12.27pF-*/pmap.npy', npyShape: [33, 33] },
+      { path: 'runs/pmap-12.27pF-*/pmap.npy', npyShape: [33, 33], npyDtypes: ['<f4', '<f8'] },
       { path: 'runs/pmap-12.27pF-*/samples.csv', csvColumns: ['level', 'sample', 'tCross', 'tSpike'] },
       { path: 'runs/pmap-12.27pF-*/pmap.svg' },
       { path: 'runs/pmap-12.27pF-*/manifest.json', jsonKeys: ['version', 'inputs', 'seed', 'ngspice'] },
@@ -194,8 +194,8 @@ function checkFiles(dir: string, check: Check): string[] {
       if (f.npyShape) {
         const s = npyShape(buf);
         if (typeof s === 'string') errors.push(`${p}: ${s}`);
-        else if (s.shape.join(',') !== f.npyShape.join(',') || s.descr !== '<f4') {
-          errors.push(`${p}: shape (${s.shape.join(',')}) dtype ${s.descr}, expected (${f.npyShape.join(',')}) <f4`);
+        else if (s.shape.join(',') !== f.npyShape.join(',') || !(f.npyDtypes ?? ['<f4']).includes(s.descr)) {
+          errors.push(`${p}: shape (${s.shape.join(',')}) dtype ${s.descr}, expected (${f.npyShape.join(',')}) ${(f.npyDtypes ?? ['<f4']).join(' or ')}`);
         }
       }
     }

@@ -186,7 +186,7 @@ function acquirePool(model: BnnModel, threads: number): { workers: Worker[]; cac
     pool.busy = true;
     return { workers: pool.workers, cached: true };
   }
-  if (pool && pool.busy) {
+  if (pool?.busy) {
     // a concurrent run holds the pool: use private workers
     return { workers: Array.from({ length: threads }, () => spawn(model)), cached: false };
   }

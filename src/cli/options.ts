@@ -267,7 +267,7 @@ export const OPTIONS = {
   pmap: {
     type: 'string', group: 'capmin', value: 'FILE', help: 'P_map error model', commands: ['eval', 'merge'],
     per: {
-      eval: { defaultText: 'none, error-free', help: "P_map: capmin CSV/JSON (indexed by level m) or a SPICE-Torch .npy indexed by popcount a - m: the (a+1)x(a+1) distribution mapping or the 1-D direct mapping of a+1 entries ('capmin levels --direct-mapping'); each chunk's read level is drawn from the row of its clipped level" },
+      eval: { defaultText: 'none, error-free', help: "P_map: capmin CSV/JSON (indexed by level m) or a SPICE-Torch .npy indexed by popcount a - m: the (a+1)x(a+1) distribution mapping or the 1-D direct mapping of a+1 entries (as 'capmin levels' writes it); each chunk's read level is drawn from the row of its clipped level" },
       merge: { required: true, help: "P_map as written by 'capmin pmap' (pmap.csv or pmap.json; rows = true level)" },
     },
   },
@@ -285,7 +285,7 @@ export const OPTIONS = {
   k: { type: 'string', group: 'capmin', value: 'K', default: '14', range: '1..a+1', help: 'number of levels to keep', commands: ['levels'] },
   'direct-mapping': {
     type: 'string', group: 'output', value: 'FILE', defaultText: 'none',
-    help: "also write the clipping as SPICE-Torch's direct mapping: a 1-D float32 .npy of a+1 entries, popcount -> clipped popcount (popcount = a - m); 'capmin eval --pmap FILE' reads it back",
+    help: "also write the clipping as SPICE-Torch's direct mapping: a 1-D float32 .npy of a+1 entries, popcount -> clipped popcount (popcount = a - m); 'capmin eval' reads it back as its P_map",
     commands: ['levels'],
   },
   spikes: { type: 'string', group: 'capmin', value: 'FILE', required: true, help: "nominal spike times per level ('capmin spikes --json' output, or CSV level,tSpike,tCross)", commands: ['merge'] },

@@ -11,7 +11,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'capmin-corners-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Run a command's main with stdout captured; returns the exit code and what it printed. */
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string }> {
+async function capture(run: () => Promise<number | void>): Promise<{ code: number | void; out: string }> {
   let out = '';
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
     out += String(s);
