@@ -11,6 +11,7 @@ import type { McResult } from '../montecarlo/engine.js';
 import { openRunDir, type RunDir } from '../montecarlo/rundir.js';
 import { validatedMonteCarlo, type SpotCheckFigures, type ValidatedMcOptions } from '../montecarlo/validated.js';
 import type { Correlation, VariationSigmas } from '../montecarlo/variation.js';
+import { circuitInfo, circuitLine } from '../circuit/describe.js';
 import { pmapFromMonteCarlo, writePmapFiles, type TimeBase } from './frommc.js';
 import type { Pmap } from './pmap.js';
 
@@ -143,7 +144,7 @@ export async function pmapRun(o: PmapRunOptions): Promise<PmapRunResult> {
     timeBase: o.timeBase,
     progress: o.progress ?? `pmap ${o.engine}`,
   });
-  const files = writePmapFiles(rd.dir, v.pmap, v.mc, o.circuit.a, { cMem: o.circuit.cMem, seed: o.seed, samples: o.samples, timeBase: o.timeBase, correlation: o.correlation, sigmas: o.sigmas });
+  const files = writePmapFiles(rd.dir, v.pmap, v.mc, o.circuit.a, { cMem: o.circuit.cMem, seed: o.seed, samples: o.samples, timeBase: o.timeBase, correlation: o.correlation, sigmas: o.sigmas }, { subtitle: circuitLine(circuitInfo(o.circuit), o.circuit.cMem) });
   const outputs = files.map((f) => f.slice(rd.dir.length + 1));
   recordPmapRun(rd, v, outputs, queue, o.spotCheck);
   return { ...v, dir: rd.dir, outputs };
