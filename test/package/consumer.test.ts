@@ -5,7 +5,7 @@
  * Dependencies come from the npm cache that `npm ci` filled (--prefer-offline).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,8 +138,14 @@ describe('the packed package in a consumer project', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'capmin-consumer-'));
-    await run('npm', ['run', '--silent', 'build'], root);
-    const packed = JSON.parse(await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], root)) as {
+    // Build and pack a private copy of the package: `npm run build` would delete the shared dist/ that other test
+    // files (the README walk-through, the CLI tests) run at the same time.
+    const stage = join(work, 'stage');
+    mkdirSync(stage);
+    cpSync(join(root, 'package.json'), join(stage, 'package.json'));
+    for (const d of ['models', 'netlists']) cpSync(join(root, d), join(stage, d), { recursive: true });
+    await run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], root);
+    const packed = JSON.parse(await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], stage)) as {
       filename: string;
       files: { path: string }[];
     }[];
