@@ -50,12 +50,7 @@ export function describeCircuit(p: CircuitParams, modelCardSha256: string | null
       modelCardSha256: sha ?? modelCardSha256,
       corner: opts.corner ?? spec.corner,
       // the values the decks use: the corner's, or the command line's where it overrides them
-      tempC: p.tempC,
-      v0: p.v0,
-      vdd: p.vdd,
-      vth: p.vth,
-      fClk: p.fClk,
-      cMem: p.cMem,
+      ...electrical(p),
     };
   }
   return {
@@ -64,13 +59,13 @@ export function describeCircuit(p: CircuitParams, modelCardSha256: string | null
     modelCard: basename(p.modelCard),
     modelCardSha256,
     corner: opts.corner ?? 'nominal (tt)',
-    tempC: p.tempC,
-    v0: p.v0,
-    vdd: p.vdd,
-    vth: p.vth,
-    fClk: p.fClk,
-    cMem: p.cMem,
+    ...electrical(p),
   };
+}
+
+/** Temperature, supplies, threshold, clock and capacitor as the decks use them. */
+function electrical(p: CircuitParams): Pick<CircuitInfo, 'tempC' | 'v0' | 'vdd' | 'vth' | 'fClk' | 'cMem'> {
+  return { tempC: p.tempC, v0: p.v0, vdd: p.vdd, vth: p.vth, fClk: p.fClk, cMem: p.cMem };
 }
 
 /** `describeCircuit` with the built-in model card's SHA-256 read through the model-card check (cached per file version). */

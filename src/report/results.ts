@@ -3,6 +3,7 @@
  * Times in s, capacitances in F, energies in J, accuracies as fractions 0..1. Infinity (no spike) is stored as null.
  */
 import type { CircuitInfo } from '../circuit/describe.js';
+import type { SpotCheckFigures } from '../montecarlo/validated.js';
 
 /** Accuracy over several Monte-Carlo inference runs. */
 export interface AccuracyStats {
@@ -43,18 +44,8 @@ export interface KResult extends Partial<CostRow> {
   crosscheck?: SpotCheck;
 }
 
-/** Quasi-static vs transient on the first samples of a P_map run (the fast path needs a bounded mismatch). */
-export interface SpotCheck {
-  /** level-samples compared */
-  samples: number;
-  mismatches: number;
-  cycleMismatch: number;
-  rmsDt: number;
-  maxAbsDt: number;
-  bound: number;
-  /** false → the P_map was recomputed with the transient engine */
-  allowed: boolean;
-}
+/** Quasi-static vs transient on the first samples of a P_map run (defined with the policy that computes it). */
+export type SpotCheck = SpotCheckFigures;
 
 /** One φ of CapMin-V. */
 export interface PhiResult {
